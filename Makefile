@@ -1,0 +1,49 @@
+# The project's commands. Each creates the virtual environment first when it is missing
+# or older than the files that define it.
+#
+#   make book      build the book into _build/html, executing every chapter
+#   make test      run the whole test suite (what CI runs)
+#   make refresh   re-execute chapter notebooks in place (NOTEBOOKS="book/x.ipynb" for some)
+
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+NOTEBOOKS ?=
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONHASHSEED := 0
+
+.PHONY: book test refresh inventories lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --constraint constraints.txt --editable '.[book,dev]'
+	$(VENV)/bin/python -m pip check
+	touch $@
+
+book: $(STAMP)
+	python -m tools.build
+
+test: $(STAMP)
+	python -m pytest
+
+refresh: $(STAMP)
+	python -m tools.refresh $(NOTEBOOKS)
+
+inventories: $(STAMP)
+	python -m tools.inventories
+
+clean:
+	rm -rf _build
+
+# Re-resolve the newest compatible versions into constraints.txt (torch stays on the
+# release whose CPU wheel the project's machines carry).
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --editable '.[book,dev]' 'torch==2.13.0'
+	.lock-venv/bin/python -m pip check
+	{ echo "# Every package of the book's environment, pinned; produced by 'make lock'."; \
+	  echo "# torch 2.13.0 resolves to the CPU wheel on the project's machines; see the README for CUDA."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > constraints.txt
+	rm -rf .lock-venv

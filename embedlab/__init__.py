@@ -1,0 +1,18 @@
+"""embedlab: the tested code behind the book *The Embedding Layer, Shown*.
+
+Each module holds the code of one chapter; the names most chapters need are
+re-exported here.
+"""
+
+from embedlab._checks import IdOutOfRangeError
+from embedlab.device import default_device
+from embedlab.seeding import seed_everything
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IdOutOfRangeError",
+    "__version__",
+    "default_device",
+    "seed_everything",
+]

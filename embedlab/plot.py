@@ -1,0 +1,109 @@
+"""Figures the book draws from code, so that every picture matches what the code does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from embedlab.onehot import lookup_cost, one_hot, onehot_cost
+
+HIGHLIGHT = "tab:orange"
+
+
+def _draw_grid(ax: plt.Axes, values: np.ndarray, title: str, highlight_row: int | None = None) -> None:
+    """Draw a matrix as a grid of labelled cells, optionally outlining one row."""
+    rows, cols = values.shape
+    ax.imshow(np.zeros_like(values), cmap="Greys", vmin=0, vmax=1, aspect="equal")
+    for (r, c), v in np.ndenumerate(values):
+        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=9)
+    ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.8)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=10)
+    if highlight_row is not None:
+        ax.add_patch(
+            Rectangle((-0.5, highlight_row - 0.5), cols, 1, fill=True, alpha=0.35, color=HIGHLIGHT, linewidth=0)
+        )
+
+
+def plot_onehot_product(weight: np.ndarray, index: int) -> Figure:
+    r"""Draw ``one_hot(index) @ weight = weight[index]`` as three labelled grids.
+
+    The one-hot row vector has its single one highlighted, the weight matrix has the
+    selected row highlighted, and the result is that row.
+
+    Args:
+        weight (numpy.ndarray): a small table of shape ``(V, D)``.
+        index (int): the id to look up, in ``[0, V)``.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with three axes.
+
+    Examples::
+
+        >>> fig = plot_onehot_product(np.arange(12.0).reshape(4, 3), index=2)
+        >>> [ax.get_title() for ax in fig.axes]
+        ['one-hot x (1×4)', 'W (4×3), row 2 selected', 'x W = W[2] (1×3)']
+        >>> plt.close(fig)
+    """
+    weight = np.asarray(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"weight must be 2-D (V, D), got shape {weight.shape}")
+    vocab, dim = weight.shape
+    x = one_hot(np.array([index]), vocab)
+    fig, axes = plt.subplots(
+        1, 3, figsize=(2 + 0.45 * (vocab + 2 * dim), 0.5 + 0.45 * vocab), gridspec_kw={"width_ratios": [vocab, dim, dim]}
+    )
+    _draw_grid(axes[0], x, f"one-hot x (1×{vocab})")
+    axes[0].add_patch(Rectangle((index - 0.5, -0.5), 1, 1, alpha=0.35, color=HIGHLIGHT, linewidth=0))
+    _draw_grid(axes[1], weight, f"W ({vocab}×{dim}), row {index} selected", highlight_row=index)
+    _draw_grid(axes[2], x @ weight, f"x W = W[{index}] (1×{dim})", highlight_row=0)
+    for left, right, sign in ((axes[0], axes[1], "×"), (axes[1], axes[2], "=")):
+        x_mid = (left.get_position().x1 + right.get_position().x0) / 2
+        fig.text(x_mid, 0.5, sign, ha="center", va="center", fontsize=16)
+    return fig
+
+
+def plot_cost_model(vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: int = 4) -> Figure:
+    r"""Plot FLOPs and extra memory of the one-hot product and of a row lookup against ``V``.
+
+    Both axes are logarithmic: the one-hot curves are straight lines of slope 1
+    (cost grows in proportion to ``V``) while the lookup stays flat.
+
+    Args:
+        vocab_sizes (list of int): the vocabulary sizes ``V`` to plot.
+        batch (int): number of ids looked up at once ``B``.
+        dim (int): embedding dimension ``D``.
+        itemsize (int): bytes per float. Default: 4.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with two axes (FLOPs, memory).
+
+    Examples::
+
+        >>> fig = plot_cost_model([10, 100, 1000], batch=32, dim=8)
+        >>> [ax.get_yscale() for ax in fig.axes]
+        ['log', 'log']
+        >>> plt.close(fig)
+    """
+    vocab_sizes = list(vocab_sizes)
+    onehot = [onehot_cost(batch, v, dim, itemsize) for v in vocab_sizes]
+    lookup = [lookup_cost(batch, v, dim, itemsize) for v in vocab_sizes]
+    fig, (ax_flops, ax_mem) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
+    ax_flops.loglog(vocab_sizes, [c.flops for c in onehot], "o-", label="one-hot @ W")
+    # A lookup does no arithmetic; draw it as one operation per copied element so that
+    # it can share the logarithmic axis.
+    ax_flops.loglog(vocab_sizes, [batch * dim] * len(vocab_sizes), "s--", label="W[ids] (copies, no FLOPs)")
+    ax_flops.set(xlabel="vocabulary size V", ylabel="operations", title=f"work, B={batch}, D={dim}")
+    ax_mem.loglog(vocab_sizes, [c.extra_memory for c in onehot], "o-", label="one-hot @ W")
+    ax_mem.loglog(vocab_sizes, [c.extra_memory for c in lookup], "s--", label="W[ids]")
+    ax_mem.set(xlabel="vocabulary size V", ylabel="bytes allocated", title="extra memory")
+    for ax in (ax_flops, ax_mem):
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend()
+    return fig

@@ -1,0 +1,163 @@
+"""The book's pipeline: every chapter listed, executed, reproducible, and the build clean.
+
+Some tests here feed deliberately broken notebooks to the same tools the test command
+uses, to show that each kind of breakage makes the suite fail.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools.bookcheck import (
+    BOOK,
+    MACHINE_SPECIFIC_TAG,
+    ROOT,
+    book_notebooks,
+    notebook_problems,
+    resolve_toc_entry,
+    toc_files,
+    toc_notebooks,
+)
+from tools.build import build_book
+from tools.inventories import INVENTORY_DIR, entries, read_inventory
+from tools.refresh import refresh
+
+SANITIZE = ROOT / "tests" / "sanitize.cfg"
+
+
+def test_every_toc_entry_exists() -> None:
+    missing = [entry for entry in toc_files() if resolve_toc_entry(entry) is None]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_every_notebook_is_in_the_toc() -> None:
+    listed = set(toc_notebooks())
+    unlisted = [path.relative_to(ROOT) for path in book_notebooks() if path not in listed]
+    assert not unlisted, f"notebooks missing from _toc.yml: {unlisted}"
+
+
+@pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)
+def test_notebook_is_stored_executed_without_errors(path: Path) -> None:
+    assert notebook_problems(path) == []
+
+
+@pytest.mark.parametrize("source", sorted(INVENTORY_DIR.glob("*.txt")), ids=lambda p: p.stem)
+def test_intersphinx_inventory_matches_its_list(source: Path) -> None:
+    assert read_inventory(source.with_suffix(".inv")) == entries(source), "run: make inventories"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
+def test_refresh_reproduces_the_stored_notebook_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    refresh(copy)
+    assert copy.read_bytes() == path.read_bytes(), f"{path.name} is stale or not reproducible: run make refresh"
+
+
+@pytest.mark.slow
+def test_book_builds_without_warnings(tmp_path: Path) -> None:
+    result = build_book(path_output=tmp_path)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    html = tmp_path / "_build" / "html"
+    for page in ("book/intro.html", "book/one_hot_problem.html", "book/api.html", "book/execution.html"):
+        assert (html / page).is_file(), f"{page} was not built"
+    assert "embedlab.onehot.one_hot" in (html / "book/api.html").read_text(encoding="utf-8")
+
+
+# Deliberately broken notebooks: each must make the suite fail.
+
+
+def small_notebook(directory: Path, source: str) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source)]
+    path = directory / "chapter.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def run_nbval(path: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+               f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider", "-q", str(path)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=path.parent, check=False)
+
+
+@pytest.fixture
+def executed_notebook(tmp_path: Path) -> Path:
+    path = small_notebook(tmp_path, "import torch\nprint(torch.arange(3).sum().item())")
+    refresh(path)
+    return path
+
+
+@pytest.mark.slow
+def test_nbval_passes_an_honest_notebook(executed_notebook: Path) -> None:
+    result = run_nbval(executed_notebook)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_stored_output_is_edited(executed_notebook: Path) -> None:
+    notebook = nbformat.read(executed_notebook, as_version=4)
+    assert notebook.cells[0].outputs[0].text == "3\n"
+    notebook.cells[0].outputs[0].text = "4\n"
+    nbformat.write(notebook, executed_notebook)
+    result = run_nbval(executed_notebook)
+    assert result.returncode != 0 and "1 failed" in result.stdout
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_cell_raises(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "print('before')")
+    refresh(path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = "raise RuntimeError('a chapter broke')"
+    nbformat.write(notebook, path)
+    result = run_nbval(path)
+    assert result.returncode != 0 and "a chapter broke" in result.stdout
+
+
+def test_guard_reports_a_notebook_stored_unexecuted(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "x = 1")
+    assert notebook_problems(path) == ["chapter.ipynb: code cell 1 was never executed"]
+
+
+def test_guard_reports_a_stored_error(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "1 / 0")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].execution_count = 1
+    notebook.cells[0].outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="", traceback=[])]
+    nbformat.write(notebook, path)
+    assert notebook_problems(path) == ["chapter.ipynb: code cell 1 stores an error (ZeroDivisionError)"]
+
+
+def test_guard_reports_unreadable_json(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_text("{not json")
+    assert notebook_problems(path)[0].startswith("broken.ipynb: cannot be read as a notebook")
+
+
+@pytest.mark.slow
+def test_refresh_is_deterministic_and_drops_machine_specific_outputs(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "import time\nprint(time.perf_counter())")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import embedlab\nembedlab.seed_everything(0)\nimport torch\ntorch.randn(2)"))
+    notebook.cells[0].metadata["tags"] = [MACHINE_SPECIFIC_TAG]
+    nbformat.write(notebook, path)
+    refresh(path)
+    first = path.read_bytes()
+    refresh(path)
+    assert path.read_bytes() == first
+    stored = nbformat.read(path, as_version=4)
+    assert stored.cells[0].outputs == [] and stored.cells[0].execution_count == 1
+    assert "tensor([" in stored.cells[1].outputs[0].data["text/plain"]
+
+
+def test_book_sources_live_under_book() -> None:
+    assert all(BOOK in path.parents for path in toc_notebooks())

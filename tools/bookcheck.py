@@ -1,0 +1,80 @@
+"""What makes the book's notebooks trustworthy, as checks that tests and tools share.
+
+nbval only compares the outputs a notebook has stored, so a notebook stored without
+outputs would pass it trivially. These checks close that gap: every chapter is in the
+table of contents, every code cell was executed, and no stored output is an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+#: Cells whose output depends on the machine (timings, the device name). nbval skips
+#: comparing their outputs, and the refresh command does not store them.
+MACHINE_SPECIFIC_TAG = "nbval-ignore-output"
+
+
+def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every ``root`` and ``file`` entry of a Jupyter Book table of contents, in order."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({key: value for key, value in toc.items() if key != "root"})
+    return found
+
+
+def resolve_toc_entry(entry: str, root: Path = ROOT) -> Path | None:
+    """The source file a toc entry names (it may omit the suffix), or ``None`` if none exists."""
+    for suffix in ("", ".ipynb", ".md"):
+        candidate = root / f"{entry}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def toc_notebooks(toc_path: Path = ROOT / "_toc.yml") -> list[Path]:
+    """The notebooks the table of contents lists, in reading order."""
+    paths = [resolve_toc_entry(entry, toc_path.parent) for entry in toc_files(toc_path)]
+    return [path for path in paths if path is not None and path.suffix == ".ipynb"]
+
+
+def book_notebooks(book: Path = BOOK) -> list[Path]:
+    """Every notebook under ``book/``, checkpoints and build output excluded."""
+    return sorted(
+        path
+        for path in book.rglob("*.ipynb")
+        if not {".ipynb_checkpoints", "_build"} & set(path.parts)
+    )
+
+
+def notebook_problems(path: Path) -> list[str]:
+    """Why a stored notebook cannot be trusted: unexecuted code cells, stored errors, bad JSON."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as exc:  # any parse failure is the problem to report
+        return [f"{path.name}: cannot be read as a notebook ({exc})"]
+    problems = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        if cell.execution_count is None:
+            problems.append(f"{path.name}: code cell {number} was never executed")
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"{path.name}: code cell {number} stores an error ({output.ename})")
+    return problems

@@ -1,0 +1,55 @@
+"""Re-execute chapter notebooks in place, storing their outputs reproducibly.
+
+Usage: ``python -m tools.refresh [NOTEBOOK ...]`` (default: every notebook listed in
+``_toc.yml``). Running it twice gives byte-identical files: no timing metadata is
+recorded, every chapter seeds its random sources, and the outputs of cells tagged
+``nbval-ignore-output`` (timings, the device name: whatever depends on the machine)
+are not stored. Those cells are still executed, and their outputs appear in the
+built book and whenever a reader runs the notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from tools.bookcheck import MACHINE_SPECIFIC_TAG, ROOT, toc_notebooks
+
+
+def refresh(path: Path, timeout: int = 600) -> None:
+    """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in notebook.cells:
+        if MACHINE_SPECIFIC_TAG in cell.metadata.get("tags", []):
+            cell.outputs = []
+    nbformat.write(notebook, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to refresh (default: all in _toc.yml)")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or toc_notebooks()
+    for path in notebooks:
+        if not path.is_file() or path.suffix != ".ipynb":
+            parser.error(f"{path} is not a notebook file (expected an existing .ipynb)")
+    for path in notebooks:
+        print(f"refreshing {path.resolve().relative_to(ROOT)}", flush=True)
+        refresh(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
