@@ -1,4 +1,4 @@
-"""Figures the book draws from code, so that every picture matches what the code does."""
+"""Figures of chapter 1, the one-hot problem: the one-hot product and its cost."""
 
 from __future__ import annotations
 
