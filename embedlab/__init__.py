@@ -4,15 +4,20 @@ Each module holds the code of one chapter; the names most chapters need are
 re-exported here.
 """
 
+from embedlab import functional, scratch
 from embedlab._checks import IdOutOfRangeError
 from embedlab.device import default_device
+from embedlab.embedding import Embedding
 from embedlab.seeding import seed_everything
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Embedding",
     "IdOutOfRangeError",
     "__version__",
     "default_device",
+    "functional",
+    "scratch",
     "seed_everything",
 ]
