@@ -3,6 +3,16 @@
 One module per chapter; the functions are re-exported here.
 """
 
+from embedlab.plot.api import plot_table_memory
+from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
+from embedlab.plot.scratch import plot_scatter_add
 
-__all__ = ["plot_cost_model", "plot_onehot_product"]
+__all__ = [
+    "plot_cost_model",
+    "plot_onehot_product",
+    "plot_row_drift",
+    "plot_scatter_add",
+    "plot_table_memory",
+    "row_drift",
+]

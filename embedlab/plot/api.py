@@ -1,0 +1,88 @@
+"""Figure of the chapter *nn.Embedding: the API*: the memory of real embedding tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+
+from embedlab.memory import ADAM_TABLES, REAL_TABLES, EmbeddingTable, format_bytes, table_bytes
+
+__all__ = ["plot_table_memory"]
+
+
+def plot_table_memory(
+    tables: Sequence[EmbeddingTable] = REAL_TABLES,
+    dtypes: Sequence[torch.dtype] = (torch.float32, torch.float16),
+    adam: bool = True,
+    limit: tuple[float, str] | None = None,
+) -> Figure:
+    r"""Draw the memory of embedding tables as horizontal bars on a logarithmic axis.
+
+    One group of bars per table: one bar per dtype (the weight alone, from
+    :func:`~embedlab.memory.table_bytes`) and, if ``adam`` is true, one for dense float32 training
+    with Adam, which keeps :data:`~embedlab.memory.ADAM_TABLES` tables of that size.
+
+    Args:
+        tables (list of embedlab.memory.EmbeddingTable): the tables, drawn top to bottom.
+            Default: :data:`~embedlab.memory.REAL_TABLES`.
+        dtypes (list of torch.dtype): the dtypes to draw a bar for.
+            Default: float32 and float16.
+        adam (bool): add the bar for float32 training with Adam. Default: ``True``.
+        limit (tuple, optional): ``(size, label)``, a memory size in bytes and its
+            label, drawn as a vertical dashed line (say, the memory of one GPU).
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one axes; its bar containers are
+        in the order ``dtypes`` then Adam.
+
+    Examples::
+
+        >>> fig = plot_table_memory(REAL_TABLES[:2], dtypes=[torch.float32])
+        >>> ax = fig.axes[0]
+        >>> ax.get_xscale(), [label.get_text() for label in ax.get_yticklabels()]
+        ('log', ['BERT-base', 'GPT-2 (124M)'])
+        >>> float(ax.containers[0][0].get_width()) == table_bytes(30_522, 768)
+        True
+        >>> plt.close(fig)
+    """
+    tables = list(tables)
+    series = [
+        (str(dtype).removeprefix("torch."), [table_bytes(t.num_embeddings, t.embedding_dim, dtype) for t in tables])
+        for dtype in dtypes
+    ]
+    if adam:
+        series.append(
+            (
+                "float32, training with Adam (weight, gradient, 2 moments)",
+                [ADAM_TABLES * table_bytes(t.num_embeddings, t.embedding_dim) for t in tables],
+            )
+        )
+    height = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.35 * len(series) * len(tables)), layout="constrained")
+    for k, (label, sizes) in enumerate(series):
+        # Tables run top to bottom; within a group, series run top to bottom too.
+        positions = [row + (k - (len(series) - 1) / 2) * height for row in range(len(tables))]
+        bars = ax.barh(positions, sizes, height=height, label=label)
+        ax.bar_label(bars, labels=[format_bytes(s) for s in sizes], padding=3, fontsize=8)
+    ax.set_yticks(range(len(tables)), [t.name for t in tables])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    smallest = min(min(sizes) for _, sizes in series)
+    largest = max(max(sizes) for _, sizes in series)
+    # Bars on a log axis start at its left edge: make that a round power of ten below
+    # every bar, and leave room on the right for the labels at the ends of the bars.
+    ax.set_xlim(10 ** math.floor(math.log10(smallest)), largest * 30)
+    if limit is not None:
+        size, label = limit
+        ax.axvline(size, color="0.3", linestyle="--", linewidth=1)
+        ax.text(size * 1.15, 0.98, label, transform=ax.get_xaxis_transform(), rotation=90,
+                va="top", fontsize=8, color="0.3")
+    ax.set_xlabel("bytes (log scale)")
+    ax.set_title("memory of an embedding table")
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=len(series), fontsize=8)
+    return fig
