@@ -6,11 +6,15 @@ One module per chapter; the functions are re-exported here.
 from embedlab.plot.api import plot_table_memory
 from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
+from embedlab.plot.parameters import plot_gradient_memory, plot_norm_balls, plot_renorm_histogram
 from embedlab.plot.scratch import plot_scatter_add
 
 __all__ = [
     "plot_cost_model",
+    "plot_gradient_memory",
+    "plot_norm_balls",
     "plot_onehot_product",
+    "plot_renorm_histogram",
     "plot_row_drift",
     "plot_scatter_add",
     "plot_table_memory",

@@ -1,0 +1,193 @@
+"""Figures of the chapter on :class:`torch.nn.Embedding`'s parameters: max_norm, norm_type, sparse."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from embedlab.parameters import gradient_bytes, sparse_break_even
+
+LOOKED_UP = "tab:orange"
+UNTOUCHED = "tab:blue"
+
+
+def _as_numpy(values: object) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def plot_renorm_histogram(
+    norms_before: Sequence[float] | np.ndarray | torch.Tensor,
+    norms_after: Sequence[float] | np.ndarray | torch.Tensor,
+    max_norm: float,
+    looked_up: Sequence[bool] | np.ndarray | torch.Tensor,
+    bins: int = 30,
+) -> Figure:
+    r"""Histograms of the row norms of a table before and after a lookup with ``max_norm``.
+
+    The right panel stacks the rows that were looked up (which ``max_norm`` may have
+    rescaled) on the rows that were not (which it never touches). Both panels use the
+    same bins and mark ``max_norm`` with a dashed line.
+
+    Args:
+        norms_before (numpy.ndarray or torch.Tensor): the norm of every row, shape ``(V,)``.
+        norms_after (numpy.ndarray or torch.Tensor): the norm of every row after the lookup, shape ``(V,)``.
+        max_norm (float): the ``max_norm`` the lookup used.
+        looked_up (numpy.ndarray or torch.Tensor): booleans, which rows the lookup read, shape ``(V,)``.
+        bins (int): number of histogram bins. Default: ``30``.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with two axes (before, after).
+
+    Raises:
+        ValueError: if the three arrays do not have the same length.
+
+    Examples::
+
+        >>> fig = plot_renorm_histogram([0.5, 2.0, 3.0], [0.5, 1.0, 3.0], 1.0, [True, True, False])
+        >>> [ax.get_title() for ax in fig.axes]
+        ['before the lookup: 3 rows', 'after: 2 looked up, 1 not']
+        >>> plt.close(fig)
+    """
+    before, after = _as_numpy(norms_before).astype(float), _as_numpy(norms_after).astype(float)
+    mask = _as_numpy(looked_up).astype(bool)
+    if not before.shape == after.shape == mask.shape or before.ndim != 1:
+        raise ValueError(
+            f"norms_before, norms_after and looked_up must be 1-D of one length, got shapes "
+            f"{before.shape}, {after.shape}, {mask.shape}"
+        )
+    edges = np.histogram_bin_edges(np.concatenate([before, after, [max_norm]]), bins=bins)
+    fig, (ax_before, ax_after) = plt.subplots(1, 2, figsize=(9, 3.2), sharex=True, sharey=True, layout="constrained")
+    ax_before.hist(before, bins=edges, color="0.6")
+    ax_before.set_title(f"before the lookup: {before.size} rows")
+    ax_after.hist(
+        [after[mask], after[~mask]],
+        bins=edges,
+        stacked=True,
+        color=[LOOKED_UP, UNTOUCHED],
+        label=["looked up", "not looked up"],
+    )
+    ax_after.set_title(f"after: {int(mask.sum())} looked up, {int((~mask).sum())} not")
+    ax_after.legend(loc="upper right")
+    for ax in (ax_before, ax_after):
+        ax.axvline(max_norm, color="k", linestyle="--", linewidth=1)
+        ax.set_xlabel("row norm")
+    ax_before.set_ylabel("rows")
+    return fig
+
+
+def _ball_boundary(radius: float, norm_type: float, samples: int = 721) -> np.ndarray:
+    """Points of the 2-D sphere ``{x : ||x||_p = radius}``, as an array of shape ``(samples, 2)``."""
+    angle = np.linspace(0.0, 2 * np.pi, samples)
+    directions = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lengths = np.linalg.norm(directions, ord=norm_type, axis=1)
+    return radius * directions / lengths[:, None]
+
+
+def plot_norm_balls(
+    points: Sequence[Sequence[float]] | np.ndarray | torch.Tensor,
+    max_norm: float = 1.0,
+    norm_types: Sequence[float] = (1.0, 2.0, math.inf),
+) -> Figure:
+    r"""Where ``max_norm`` moves 2-D rows, for several ``norm_type``\ s.
+
+    One panel per ``p``: the ball of radius ``max_norm`` in the ``p``-norm, every row
+    as a dot, and an arrow from each row that :func:`torch.nn.functional.embedding`
+    rescales to where it lands. The rescaling is computed by PyTorch itself, on a
+    copy of ``points``.
+
+    Args:
+        points (numpy.ndarray or torch.Tensor): rows of shape ``(N, 2)``; nested lists work too.
+        max_norm (float): the ``max_norm`` to apply. Default: ``1.0``.
+        norm_types (tuple of float): the ``p`` of each panel. Default: ``(1, 2, inf)``.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one axes per norm type.
+
+    Raises:
+        ValueError: if ``points`` is not of shape ``(N, 2)``.
+
+    Examples::
+
+        >>> fig = plot_norm_balls([[0.6, 0.6], [0.2, 0.1]])
+        >>> [ax.get_title() for ax in fig.axes]
+        ['p = 1: 1 of 2 rows rescaled', 'p = 2: 0 of 2 rows rescaled', 'p = inf: 0 of 2 rows rescaled']
+        >>> plt.close(fig)
+    """
+    table = torch.as_tensor(_as_numpy(points), dtype=torch.float64)
+    if table.dim() != 2 or table.shape[1] != 2:
+        raise ValueError(f"points must have shape (N, 2), got {tuple(table.shape)}")
+    ids = torch.arange(table.shape[0])
+    extent = 1.15 * max(max_norm, float(table.abs().max()) if table.numel() else 0.0)
+    fig, axes = plt.subplots(
+        1, len(norm_types), figsize=(3.2 * len(norm_types), 3.4), squeeze=False, layout="constrained"
+    )
+    for ax, p in zip(axes[0], norm_types):
+        rescaled = table.clone()
+        torch.nn.functional.embedding(ids, rescaled, max_norm=max_norm, norm_type=p)
+        moved = (rescaled != table).any(dim=1)
+        boundary = _ball_boundary(max_norm, p)
+        ax.fill(boundary[:, 0], boundary[:, 1], color="0.92", zorder=0)
+        ax.plot(boundary[:, 0], boundary[:, 1], color="0.4", linewidth=1)
+        ax.scatter(table[~moved, 0], table[~moved, 1], color=UNTOUCHED, zorder=3, label="kept")
+        ax.scatter(table[moved, 0], table[moved, 1], color=LOOKED_UP, zorder=3, label="rescaled from")
+        for (x0, y0), (x1, y1) in zip(table[moved].tolist(), rescaled[moved].tolist()):
+            ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": LOOKED_UP})
+        ax.scatter(rescaled[moved, 0], rescaled[moved, 1], color=LOOKED_UP, marker="x", zorder=3, label="to")
+        label = "inf" if math.isinf(p) else f"{p:g}"
+        ax.set_title(f"p = {label}: {int(moved.sum())} of {table.shape[0]} rows rescaled")
+        ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal")
+        ax.axhline(0, color="0.8", linewidth=0.5, zorder=0)
+        ax.axvline(0, color="0.8", linewidth=0.5, zorder=0)
+    axes[0][0].legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def plot_gradient_memory(
+    vocab_sizes: Sequence[int], embedding_dim: int, num_ids: int, itemsize: int = 4
+) -> Figure:
+    r"""Bytes of a dense and of a sparse weight gradient against the vocabulary size.
+
+    Both axes are logarithmic. The dense gradient grows in proportion to ``V``; the
+    sparse one depends only on the batch, so it is a flat line. A dotted vertical line
+    marks :func:`~embedlab.parameters.sparse_break_even`, the smallest ``V`` for which
+    the sparse gradient is the smaller.
+
+    Args:
+        vocab_sizes (list of int): the vocabulary sizes ``V`` to plot.
+        embedding_dim (int): the row length ``D``.
+        num_ids (int): ids looked up per batch ``B``.
+        itemsize (int): bytes per number. Default: ``4``.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one axes.
+
+    Examples::
+
+        >>> fig = plot_gradient_memory([10**3, 10**4, 10**5], embedding_dim=64, num_ids=4096)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['dense', 'sparse (uncoalesced)', 'break-even V = 4,225']
+        >>> plt.close(fig)
+    """
+    vocab_sizes = list(vocab_sizes)
+    dense = [gradient_bytes(v, embedding_dim, num_ids, itemsize=itemsize) for v in vocab_sizes]
+    sparse = [gradient_bytes(v, embedding_dim, num_ids, sparse=True, itemsize=itemsize) for v in vocab_sizes]
+    break_even = sparse_break_even(embedding_dim, num_ids, itemsize=itemsize)
+    fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+    ax.loglog(vocab_sizes, dense, "o-", label="dense")
+    ax.loglog(vocab_sizes, sparse, "s--", label="sparse (uncoalesced)")
+    ax.axvline(break_even, color="0.4", linestyle=":", label=f"break-even V = {break_even:,}")
+    ax.set(
+        xlabel="vocabulary size V",
+        ylabel="bytes of weight.grad",
+        title=f"gradient memory, D={embedding_dim}, B={num_ids} ids",
+    )
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    return fig
