@@ -26,7 +26,7 @@ from tools.bookcheck import (
 )
 from tools.build import build_book
 from tools.inventories import INVENTORY_DIR, entries, read_inventory
-from tools.refresh import refresh
+from tools.refresh import merge_adjacent_streams, refresh
 
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 
@@ -161,3 +161,20 @@ def test_refresh_is_deterministic_and_drops_machine_specific_outputs(tmp_path: P
 
 def test_book_sources_live_under_book() -> None:
     assert all(BOOK in path.parents for path in toc_notebooks())
+
+
+def test_refresh_joins_stream_chunks_that_timing_split() -> None:
+    chunks = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+    ]
+    merged = merge_adjacent_streams(chunks)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", "warning\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "c\n"),
+    ]

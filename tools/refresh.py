@@ -20,6 +20,27 @@ from nbclient import NotebookClient
 from tools.bookcheck import MACHINE_SPECIFIC_TAG, ROOT, toc_notebooks
 
 
+def merge_adjacent_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name (stdout or stderr) into one.
+
+    The kernel sends printed text in chunks whose boundaries depend on timing, so one
+    ``print`` after slow work can arrive as two outputs on one run and one on the
+    next. Joined, the stored notebook is the same every time.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.output_type == previous.output_type == "stream"
+            and output.name == previous.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def refresh(path: Path, timeout: int = 600) -> None:
     """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs."""
     notebook = nbformat.read(path, as_version=4)
@@ -32,8 +53,12 @@ def refresh(path: Path, timeout: int = 600) -> None:
     )
     client.execute()
     for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
         if MACHINE_SPECIFIC_TAG in cell.metadata.get("tags", []):
             cell.outputs = []
+        else:
+            cell.outputs = merge_adjacent_streams(cell.outputs)
     nbformat.write(notebook, path)
 
 
