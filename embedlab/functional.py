@@ -13,7 +13,7 @@ from torch import Tensor
 
 from embedlab._checks import IdOutOfRangeError, check_ids_in_range, check_index_dtype
 
-__all__ = ["check_max_norm", "embedding", "normalize_padding_idx"]
+__all__ = ["check_max_norm", "embedding", "embedding_bag", "normalize_padding_idx"]
 
 _INDEX_DTYPES = (torch.int64, torch.int32)
 
@@ -289,3 +289,6 @@ def embedding(
     # A view of the freshly gathered rows, never of weight. Reshaping inside the Function
     # instead would make autograd refuse in-place changes to the output.
     return rows if input.dim() == 1 else rows.view(*input.shape, weight.shape[1])
+
+# At the end: embedding_bag is built from embedding above, so functional_bag imports this module.
+from embedlab.functional_bag import embedding_bag  # noqa: E402

@@ -1,0 +1,270 @@
+"""Bags of embeddings: a row gather followed by a segment reduction (sum, mean or max).
+
+:func:`embedding_bag` is a drop-in replacement for :func:`torch.nn.functional.embedding_bag`
+that never calls PyTorch's embedding-bag kernels. It is built from the pieces of
+:mod:`embedlab.functional`: the rows are gathered by :func:`embedlab.functional.embedding`
+(so the gradient of the table is the same scatter-add, dense or sparse), and each bag is
+then reduced with :meth:`torch.Tensor.index_add` (sum, mean) or
+:meth:`torch.Tensor.scatter_reduce` (max).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from embedlab._checks import check_ids_in_range, check_index_dtype
+from embedlab.functional import _check_weight, _renorm_, check_max_norm, embedding, normalize_padding_idx
+
+__all__ = ["MODES", "BadOffsetsError", "embedding_bag"]
+
+_INDEX_DTYPES = (torch.int64, torch.int32)
+
+#: The reductions a bag may use.
+MODES = ("sum", "mean", "max")
+
+
+class BadOffsetsError(ValueError, RuntimeError):
+    """``offsets`` do not describe bags of ``input``.
+
+    A :class:`ValueError` (a bad argument value) and a :class:`RuntimeError` (what
+    PyTorch raises for the same offsets), so callers may catch either.
+    """
+
+
+def _check_offsets(offsets: Tensor, num_ids: int, include_last_offset: bool) -> None:
+    check_index_dtype(offsets, allowed=_INDEX_DTYPES, name="offsets")
+    if offsets.dim() != 1:
+        raise ValueError(f"offsets must be 1-D, got {offsets.dim()}-D with shape {tuple(offsets.shape)}")
+    if include_last_offset and offsets.numel() == 0:
+        raise BadOffsetsError(
+            "include_last_offset=True needs at least one offset (the end of the last bag), got none"
+        )
+    if offsets.numel() == 0:
+        return
+    first = int(offsets[0])
+    if first != 0:
+        raise BadOffsetsError(f"offsets[0] = {first}: the first bag must start at position 0")
+    falls = offsets[1:] < offsets[:-1]
+    if bool(falls.any()):
+        i = int(falls.nonzero()[0, 0]) + 1
+        raise BadOffsetsError(
+            f"offsets must be non-decreasing, but offsets[{i}] = {int(offsets[i])} < "
+            f"offsets[{i - 1}] = {int(offsets[i - 1])}"
+        )
+    last = int(offsets[-1])
+    if last > num_ids:
+        raise BadOffsetsError(
+            f"offsets[{offsets.numel() - 1}] = {last} is past the end of input, which holds {num_ids} ids"
+        )
+
+
+def _bags_of_positions(
+    input: Tensor, offsets: Tensor | None, include_last_offset: bool
+) -> tuple[Tensor, Tensor, int]:
+    """Return the flat ids that belong to a bag, the bag of each, and the number of bags."""
+    if input.dim() == 2:
+        num_bags, length = input.shape
+        bag_of = torch.arange(num_bags, device=input.device).repeat_interleave(length)
+        return input.reshape(-1), bag_of, num_bags
+    assert offsets is not None
+    offsets = offsets.long()
+    if include_last_offset:
+        # The last offset closes the last bag; ids after it belong to no bag.
+        starts, end = offsets[:-1], offsets[-1:]
+    else:
+        starts, end = offsets, offsets.new_tensor([input.numel()])
+    sizes = torch.diff(starts, append=end) if starts.numel() else starts
+    bag_of = torch.arange(starts.numel(), device=input.device).repeat_interleave(sizes)
+    return input[: bag_of.numel()], bag_of, starts.numel()
+
+
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+    check_ids: bool = True,
+) -> Tensor:
+    r"""Reduce bags of rows of ``weight`` to one vector per bag, by sum, mean or max.
+
+    The same function as :func:`torch.nn.functional.embedding_bag`, built from a row
+    gather (:func:`embedlab.functional.embedding`) and a segment reduction, with
+    clearer errors for bad arguments.
+
+    Bags are given either as a 2-D ``input`` of shape ``(B, L)`` (bag ``b`` is row
+    ``b``) or as a 1-D ``input`` with ``offsets``, the start of each bag: bag ``b``
+    is ``input[offsets[b]:offsets[b + 1]]`` and the last bag runs to the end of
+    ``input``, or, with ``include_last_offset=True``, to ``offsets[-1]``.
+
+    Args:
+        input (torch.Tensor): ids, int64 or int32, 1-D (with ``offsets``) or 2-D.
+        weight (torch.Tensor): the table, of shape ``(num_embeddings, embedding_dim)``.
+        offsets (torch.Tensor, optional): int64 or int32, 1-D, starting at 0,
+            non-decreasing and at most ``len(input)``; only with a 1-D ``input``.
+        max_norm (float, optional): renorm every row looked up (padding included) to
+            at most this ``norm_type``-norm, in place, before the lookup. Default: ``None``.
+        norm_type (float): the ``p`` of the p-norm for ``max_norm``. Default: ``2``.
+        scale_grad_by_freq (bool): divide each row's gradient by the number of times
+            its id occurs in the bags (not in ``"max"`` mode). Default: ``False``.
+        mode (str): ``"sum"``, ``"mean"`` or ``"max"`` (element-wise, over the rows
+            of the bag). Default: ``"mean"``.
+        sparse (bool): make the gradient of ``weight`` a sparse COO tensor, one entry
+            per id in a bag (not in ``"max"`` mode). Default: ``False``.
+        per_sample_weights (torch.Tensor, optional): a weight for each id, of
+            ``input``'s shape and ``weight``'s dtype, multiplied into its row before the
+            sum; only with ``mode="sum"``. It gets a gradient too.
+        include_last_offset (bool): ``offsets`` has one more entry, the end of the
+            last bag. Default: ``False``.
+        padding_idx (int, optional): ids equal to it are left out of their bag: they
+            add nothing, do not count towards the mean, and get no gradient. A negative
+            value counts from the end. Default: ``None``.
+        check_ids (bool): on an id outside ``[0, num_embeddings)``, raise
+            :class:`~embedlab.IdOutOfRangeError` naming it and its position; PyTorch's
+            own message does neither. Default: ``True``.
+
+    Shape:
+        - Output: :math:`(B, D)`, where :math:`B` is the number of bags. An empty bag
+          (all padding, or no ids) gives a row of zeros, in every mode.
+
+    Raises:
+        TypeError: if ``input`` or ``offsets`` are not int64 or int32, or
+            ``per_sample_weights`` has another dtype than ``weight``.
+        ValueError: for a bad ``mode``, a 2-D ``input`` with ``offsets``, a 1-D one
+            without, ``per_sample_weights`` of the wrong shape, ``sparse`` or
+            ``scale_grad_by_freq`` with ``mode="max"``, a bad ``padding_idx`` or ``max_norm``.
+        BadOffsetsError: if ``offsets`` do not start at 0, decrease, or run past the end
+            of ``input`` (a :class:`ValueError` and a :class:`RuntimeError`).
+        NotImplementedError: ``per_sample_weights`` with a mode other than ``"sum"``,
+            as in PyTorch.
+        IdOutOfRangeError: if an id is outside ``[0, num_embeddings)``.
+
+    Differences from PyTorch 2.13 (each shown by a test): ``scale_grad_by_freq``
+    divides by the true count of each id, where PyTorch's CPU kernel may divide by
+    the count of another id (pytorch/pytorch#190063); ids after the last offset with
+    ``include_last_offset=True`` get a zero gradient, where PyTorch's CPU kernel
+    writes uninitialised values; a 2-D ``input`` with zero columns gives zeros,
+    where PyTorch raises; ``max_norm=0`` is refused, as by :func:`embedlab.functional.embedding`.
+
+    Examples::
+
+        >>> weight = torch.arange(8.0).reshape(4, 2)
+        >>> ids, offsets = torch.tensor([0, 2, 2, 3]), torch.tensor([0, 1, 1])
+        >>> embedding_bag(ids, weight, offsets, mode="sum")  # bags [0], [], [2, 2, 3]
+        tensor([[ 0.,  1.],
+                [ 0.,  0.],
+                [14., 17.]])
+        >>> embedding_bag(ids, weight, offsets, mode="mean", padding_idx=2)
+        tensor([[0., 1.],
+                [0., 0.],
+                [6., 7.]])
+        >>> embedding_bag(torch.tensor([[1, 3], [2, 0]]), weight, mode="max")
+        tensor([[6., 7.],
+                [4., 5.]])
+        >>> embedding_bag(ids, weight, torch.tensor([0, 3, 1]))
+        Traceback (most recent call last):
+            ...
+        embedlab.functional_bag.BadOffsetsError: offsets must be non-decreasing, but offsets[2] = 1 < offsets[1] = 3
+    """
+    _check_weight(weight)
+    num_embeddings = weight.shape[0]
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("mode='max' does not support scale_grad_by_freq=True: a bag's max comes from one row")
+    if mode == "max" and sparse:
+        raise ValueError("mode='max' does not support sparse=True gradients, as in PyTorch")
+    check_index_dtype(input, allowed=_INDEX_DTYPES, name="input")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(
+                f"offsets must be None when input is 2-D (each of its {input.shape[0]} rows is a bag); "
+                "pass a 1-D input to use offsets"
+            )
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("a 1-D input needs offsets, the position where each bag starts")
+        _check_offsets(offsets, input.numel(), include_last_offset)
+    else:
+        raise ValueError(
+            f"input must be 1-D (with offsets) or 2-D (one bag per row), got {input.dim()}-D "
+            f"with shape {tuple(input.shape)}"
+        )
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(
+                f"per_sample_weights is only supported with mode='sum', got mode={mode!r}"
+            )
+        if per_sample_weights.shape != input.shape:
+            raise ValueError(
+                f"per_sample_weights must have input's shape {tuple(input.shape)}, "
+                f"got {tuple(per_sample_weights.shape)}"
+            )
+        if per_sample_weights.dtype != weight.dtype:
+            raise TypeError(
+                f"per_sample_weights must have weight's dtype {weight.dtype}, got {per_sample_weights.dtype}"
+            )
+    padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
+    check_max_norm(max_norm)
+    if check_ids:
+        check_ids_in_range(input, num_embeddings, "num_embeddings", name="input")
+
+    ids, bag_of, num_bags = _bags_of_positions(input, offsets, include_last_offset)
+    sample_weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[: ids.numel()]
+    if max_norm is not None:
+        # Like PyTorch: every id of input is renormed, padding and ids after the last bag included.
+        _renorm_(weight, input.reshape(-1), max_norm, norm_type)
+    if padding_idx is not None:
+        # Padding is dropped before the gather: it adds nothing, counts for nothing,
+        # and, gathered by no one, gets no gradient (dense or sparse).
+        keep = ids != padding_idx
+        ids, bag_of = ids[keep], bag_of[keep]
+        if sample_weights is not None:
+            sample_weights = sample_weights[keep]
+    rows = embedding(ids, weight, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, check_ids=False)
+    width = weight.shape[1]
+    if mode == "max":
+        return _bag_max(rows, bag_of, num_bags)
+    if sample_weights is not None:
+        rows = rows * sample_weights.unsqueeze(1)
+    # Out of place, so that autograd records it: the gradient of a bag's sum is its
+    # output gradient, copied back to every row in the bag.
+    out = rows.new_zeros((num_bags, width)).index_add(0, bag_of, rows)
+    if mode == "mean":
+        sizes = torch.bincount(bag_of, minlength=num_bags).clamp_(min=1)
+        out = out / sizes.unsqueeze(1).to(out.dtype)
+    return out
+
+
+def _bag_max(rows: Tensor, bag_of: Tensor, num_bags: int) -> Tensor:
+    """Element-wise max of each bag's rows; an empty bag gives zeros.
+
+    The gradient of each output entry goes to one row only, the first in the bag
+    that holds the max (as in PyTorch), so the max is found first and then
+    gathered, rather than differentiated through ``scatter_reduce``, which would
+    split a tie's gradient between the tied rows.
+    """
+    num_ids, width = rows.shape
+    if num_ids == 0:
+        # Zeros that still belong to the graph, as the sum of no rows does.
+        return rows.new_zeros((num_bags, width)).index_add(0, bag_of, rows)
+    with torch.no_grad():
+        bag_index = bag_of.unsqueeze(1).expand(num_ids, width)
+        values = rows.new_zeros((num_bags, width)).scatter_reduce_(
+            0, bag_index, rows, reduce="amax", include_self=False
+        )
+        positions = torch.arange(num_ids, device=rows.device).unsqueeze(1).expand(num_ids, width)
+        candidates = torch.where(rows == values.gather(0, bag_index), positions, num_ids)
+        first = torch.full((num_bags, width), num_ids, device=rows.device).scatter_reduce_(
+            0, bag_index, candidates, reduce="amin", include_self=True
+        )
+        empty = first == num_ids
+    picked = rows.gather(0, first.clamp(max=num_ids - 1))
+    return picked.masked_fill(empty, 0) if bool(empty.any()) else picked

@@ -1,0 +1,108 @@
+"""Figures of the chapter *Bigger tables*: training memory, and ids routed to the ranks that own them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from embedlab.distributed import shard_bounds
+from embedlab.memory import EmbeddingTable, format_bytes
+from embedlab.memory_optim import training_memory
+
+__all__ = ["plot_sharded_lookup", "plot_training_memory"]
+
+
+def plot_training_memory(
+    tables: Sequence[EmbeddingTable], optimizers: Sequence[str], num_ids: int = 4096
+) -> Figure:
+    """Horizontal bars of the memory of training each table with each optimizer (log scale).
+
+    Each bar is :func:`embedlab.memory_optim.training_memory`'s total; one group per
+    table, one bar per optimizer, labelled with its size.
+
+    Examples::
+
+        >>> fig = plot_training_memory([EmbeddingTable("t", 1000, 8)], ["SGD", "Adam"])
+        >>> [float(bar.get_width()) for bar in fig.axes[0].patches]
+        [64000.0, 128000.0]
+        >>> plt.close(fig)
+    """
+    tables, optimizers = list(tables), list(optimizers)
+    height = 0.8 / len(optimizers)
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.3 * len(optimizers) * len(tables)), layout="constrained")
+    sizes_all = []
+    for k, name in enumerate(optimizers):
+        sizes = [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total for t in tables]
+        sizes_all += sizes
+        positions = [row + (k - (len(optimizers) - 1) / 2) * height for row in range(len(tables))]
+        bars = ax.barh(positions, sizes, height=height, label=name)
+        ax.bar_label(bars, labels=[format_bytes(s) for s in sizes], padding=3, fontsize=7)
+    ax.set_yticks(range(len(tables)), [t.name for t in tables])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(10 ** math.floor(math.log10(min(sizes_all))), max(sizes_all) * 30)
+    ax.set_xlabel("bytes: weight + gradient + optimizer state (log scale)")
+    ax.set_title(f"memory of training a float32 table (sparse gradients: {num_ids} ids per batch)")
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=min(len(optimizers), 4), fontsize=8)
+    return fig
+
+
+def plot_sharded_lookup(ids_per_rank: Sequence[Sequence[int]], num_embeddings: int) -> Figure:
+    """Draw each rank's batch of ids and an arrow from every id to the rank that owns its row.
+
+    The table's rows are split as :func:`embedlab.distributed.shard_bounds` splits them
+    over ``len(ids_per_rank)`` ranks. Each id is coloured by its owner; the arrows are
+    the all-to-all of the forward pass (the backward sends gradients back along them).
+
+    Args:
+        ids_per_rank (list of list of int): the ids each rank looks up.
+        num_embeddings (int): rows of the whole table.
+
+    Raises:
+        ValueError: if an id is outside ``[0, num_embeddings)``.
+
+    Examples::
+
+        >>> fig = plot_sharded_lookup([[0, 7], [3]], 8)
+        >>> len([p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)])
+        3
+        >>> plt.close(fig)
+    """
+    world = len(ids_per_rank)
+    bounds = shard_bounds(num_embeddings, world)
+    colours = plt.get_cmap("tab10").colors
+
+    def owner(i: int) -> int:
+        if not 0 <= i < num_embeddings:
+            raise ValueError(f"id {i} is out of range: expected 0 <= id < {num_embeddings}")
+        return next(r for r, (lo, hi) in enumerate(bounds) if lo <= i < hi)
+
+    longest = max([len(ids) for ids in ids_per_rank] + [1])
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * world), layout="constrained")
+    shard_x, box = longest + 3.0, 0.8
+    for rank, ids in enumerate(ids_per_rank):
+        y = world - 1 - rank
+        ax.text(-0.6, y, f"rank {rank}\nbatch", ha="right", va="center", fontsize=9)
+        lo, hi = bounds[rank]
+        ax.add_patch(Rectangle((shard_x, y - 0.35), 3.0, 0.7, facecolor=colours[rank % 10], alpha=0.25,
+                               edgecolor=colours[rank % 10]))
+        ax.text(shard_x + 1.5, y, f"rank {rank} shard\nrows {lo}\u2013{hi - 1}", ha="center", va="center",
+                fontsize=9)
+        for k, i in enumerate(ids):
+            r = owner(int(i))
+            # Opaque boxes above the arrows, so that an arrow passing behind a box is hidden.
+            ax.add_patch(Rectangle((k, y - box / 2), box, box, facecolor=colours[r % 10], zorder=3))
+            ax.text(k + box / 2, y, str(int(i)), ha="center", va="center", fontsize=8, zorder=4)
+            target_y = world - 1 - r
+            ax.add_patch(FancyArrowPatch((k + box, y), (shard_x, target_y), arrowstyle="->", mutation_scale=8,
+                                         color=colours[r % 10], alpha=0.7, zorder=1))
+    ax.set_xlim(-2.5, shard_x + 3.5)
+    ax.set_ylim(-0.8, world - 0.2)
+    ax.axis("off")
+    ax.set_title(f"row-wise sharding: {num_embeddings} rows over {world} ranks; each id goes to its row's owner")
+    return fig

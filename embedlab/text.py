@@ -1,0 +1,334 @@
+r"""From text to training examples: tokens, a vocabulary, subsampling, and word2vec's pairs.
+
+The pipeline of the chapter on learning embeddings::
+
+    sentences of words --Vocabulary.encode--> sentences of ids --subsample--> fewer ids
+        --skipgram_pairs / cbow_pairs--> (input, target) tensors for training
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import torch
+from torch import Tensor
+
+from embedlab._checks import IdOutOfRangeError
+
+__all__ = ["PAD", "UNK", "Vocabulary", "cbow_pairs", "skipgram_pairs", "subsample", "tokenize"]
+
+#: The padding token; always id 0.
+PAD = "<pad>"
+#: The token that stands for every word outside the vocabulary; always id 1.
+UNK = "<unk>"
+
+# A word is a run of letters, digits, underscores and apostrophes inside it
+# ("don't"); any other non-space character is a token of its own.
+_TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+
+def tokenize(text: str, lowercase: bool = True) -> list[str]:
+    r"""Split ``text`` into word and punctuation tokens, in any script.
+
+    Args:
+        text (str): the text.
+        lowercase (bool): lower-case the tokens. Default: ``True``.
+
+    Returns:
+        list: the tokens, in order.
+
+    Examples::
+
+        >>> tokenize("The cat's toy, isn't it?")
+        ['the', "cat's", 'toy', ',', "isn't", 'it', '?']
+        >>> tokenize("임베딩 층은 행을 꺼낸다.")
+        ['임베딩', '층은', '행을', '꺼낸다', '.']
+    """
+    if lowercase:
+        text = text.lower()
+    return _TOKEN.findall(text)
+
+
+class Vocabulary:
+    r"""The words a model knows, numbered by frequency, with a padding id and an unknown-word id.
+
+    Id 0 is :data:`PAD`, id 1 is :data:`UNK`, and the words that occur at least
+    ``min_count`` times follow, most frequent first (ties in order of first
+    appearance), so the numbering is the same on every run.
+
+    Args:
+        sentences (list): sentences, each a sequence of tokens.
+        min_count (int): the fewest occurrences a word needs to be kept; rarer words
+            are encoded as :data:`UNK`. Default: ``1``.
+
+    Attributes:
+        words (list): the word of each id; ``words[0] == PAD``, ``words[1] == UNK``.
+        counts (torch.Tensor): int64 occurrences of each id in ``sentences``; the count
+            of :data:`UNK` is the number of dropped tokens, that of :data:`PAD` is 0.
+        pad_id (int): 0.
+        unk_id (int): 1.
+
+    Raises:
+        ValueError: if ``min_count`` is below 1, if a sentence contains :data:`PAD` or
+            :data:`UNK` (they are reserved), or if no word occurs ``min_count`` times.
+
+    Examples::
+
+        >>> vocab = Vocabulary([["a", "cat", "sat"], ["a", "dog", "sat"]], min_count=2)
+        >>> vocab.words
+        ['<pad>', '<unk>', 'a', 'sat']
+        >>> vocab.counts.tolist()
+        [0, 2, 2, 2]
+        >>> vocab.encode(["a", "dog"]), vocab.decode([3, 2])
+        (tensor([2, 1]), ['sat', 'a'])
+    """
+
+    pad_id = 0
+    unk_id = 1
+
+    def __init__(self, sentences: Iterable[Sequence[str]], min_count: int = 1) -> None:
+        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+            raise ValueError(f"min_count must be an int of at least 1, got {min_count!r}")
+        counter: Counter[str] = Counter()
+        for number, sentence in enumerate(sentences):
+            if isinstance(sentence, str):
+                raise ValueError(
+                    f"sentence {number} is a str ({sentence[:30]!r}); expected a list of tokens "
+                    "(split it with embedlab.text.tokenize)"
+                )
+            for token in (PAD, UNK):
+                if token in sentence:
+                    raise ValueError(f"sentence {number} contains the reserved token {token!r}")
+            counter.update(sentence)
+        # Counter keeps first-appearance order, and sorted() is stable: ties stay in that order.
+        kept = [word for word, count in sorted(counter.items(), key=lambda item: -item[1]) if count >= min_count]
+        if not kept:
+            raise ValueError(
+                f"no word occurs at least min_count={min_count} times "
+                f"({len(counter)} distinct words, {sum(counter.values())} tokens); lower min_count"
+            )
+        self.min_count = min_count
+        self.words: list[str] = [PAD, UNK, *kept]
+        self._ids = {word: i for i, word in enumerate(self.words)}
+        dropped = sum(count for word, count in counter.items() if count < min_count)
+        self.counts: Tensor = torch.tensor([0, dropped, *(counter[word] for word in kept)], dtype=torch.int64)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._ids
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self)} ids, min_count={self.min_count})"
+
+    def id(self, word: str) -> int:
+        """The id of ``word``, or :attr:`unk_id` if the vocabulary does not hold it.
+
+        Examples::
+
+            >>> vocab = Vocabulary([["hello", "world"]])
+            >>> vocab.id("world"), vocab.id("mars")
+            (3, 1)
+        """
+        return self._ids.get(word, self.unk_id)
+
+    def encode(self, tokens: Sequence[str]) -> Tensor:
+        """The ids of ``tokens`` as an int64 tensor; unknown words become :attr:`unk_id`.
+
+        Examples::
+
+            >>> Vocabulary([["hello", "world"]]).encode(["world", "mars"])
+            tensor([3, 1])
+        """
+        return torch.tensor([self._ids.get(token, self.unk_id) for token in tokens], dtype=torch.int64)
+
+    def decode(self, ids: Sequence[int] | Tensor) -> list[str]:
+        """The words of ``ids`` (a sequence or a 1-D tensor).
+
+        Raises:
+            IdOutOfRangeError: if an id is outside ``[0, len(self))``.
+
+        Examples::
+
+            >>> Vocabulary([["hello", "world"]]).decode(torch.tensor([2, 0]))
+            ['hello', '<pad>']
+        """
+        values = ids.tolist() if isinstance(ids, Tensor) else list(ids)
+        for position, value in enumerate(values):
+            if not 0 <= value < len(self.words):
+                raise IdOutOfRangeError(
+                    f"ids[{position}] = {value} is out of range: expected 0 <= id < {len(self.words)} "
+                    f"(the vocabulary size)"
+                )
+        return [self.words[value] for value in values]
+
+    def encode_sentences(self, sentences: Iterable[Sequence[str]], drop_unknown: bool = True) -> list[Tensor]:
+        """Encode every sentence; by default leave out the words the vocabulary does not hold.
+
+        Dropping them, rather than training on :data:`UNK`, is what word2vec does with
+        words rarer than ``min_count``. Sentences left empty are dropped too.
+
+        Examples::
+
+            >>> vocab = Vocabulary([["a", "b", "a"], ["c"]], min_count=2)
+            >>> vocab.encode_sentences([["a", "b", "a"], ["c"]])
+            [tensor([2, 2])]
+        """
+        encoded = []
+        for sentence in sentences:
+            ids = self.encode(sentence)
+            if drop_unknown:
+                ids = ids[ids != self.unk_id]
+            if ids.numel():
+                encoded.append(ids)
+        return encoded
+
+
+def _check_generator(generator: torch.Generator | None) -> torch.Generator:
+    if generator is None:
+        return torch.default_generator
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    return generator
+
+
+def subsample(
+    sentences: Sequence[Tensor],
+    counts: Tensor,
+    threshold: float = 1e-3,
+    generator: torch.Generator | None = None,
+) -> list[Tensor]:
+    r"""Randomly drop occurrences of frequent words, as word2vec does (Mikolov et al., 2013).
+
+    Each occurrence of a word of relative frequency :math:`f` is dropped with
+    probability :math:`\max(0, 1 - \sqrt{t / f})`, where :math:`t` is ``threshold``:
+    words rarer than :math:`t` are always kept, and the most frequent words (``the``,
+    ``is``), which say little about their neighbours, are mostly dropped. Sentences
+    left empty are dropped.
+
+    Args:
+        sentences (list of torch.Tensor): 1-D int64 id tensors.
+        counts (torch.Tensor): the count of each id (e.g. :attr:`Vocabulary.counts`).
+        threshold (float): :math:`t`, positive. Default: ``1e-3``.
+        generator (torch.Generator, optional): the random source; the same seed gives the
+            same result. Default: the global generator.
+
+    Returns:
+        list: the subsampled sentences.
+
+    Raises:
+        ValueError: if ``threshold`` is not positive, or ``counts`` sums to zero.
+
+    Examples::
+
+        >>> counts = torch.tensor([0, 0, 90, 10])    # id 2 is nine times as frequent as id 3
+        >>> ids = [torch.tensor([2, 2, 3, 2, 3, 2, 2, 2])]
+        >>> subsample(ids, counts, threshold=0.1, generator=torch.Generator().manual_seed(0))
+        [tensor([3, 3, 2])]
+    """
+    if not threshold > 0:
+        raise ValueError(f"threshold must be positive, got {threshold}")
+    total = counts.sum()
+    if total <= 0:
+        raise ValueError("counts sum to zero: expected the count of every id, e.g. Vocabulary.counts")
+    generator = _check_generator(generator)
+    frequency = counts.double() / total
+    keep_probability = torch.sqrt(threshold / frequency.clamp_min(1e-300)).clamp(max=1.0)
+    if not sentences:
+        return []
+    lengths = [len(sentence) for sentence in sentences]
+    flat = torch.cat(list(sentences))
+    keep = torch.rand(flat.shape, generator=generator, dtype=torch.float64) < keep_probability[flat]
+    return [s[k] for s, k in zip(torch.split(flat, lengths), torch.split(keep, lengths)) if k.any()]
+
+
+def _flatten(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be an int of at least 1, got {window!r}")
+    if not sentences:
+        empty = torch.empty(0, dtype=torch.int64)
+        return empty, empty
+    ids = torch.cat([torch.as_tensor(s, dtype=torch.int64).reshape(-1) for s in sentences])
+    lengths = torch.tensor([len(s) for s in sentences])
+    sentence_of = torch.repeat_interleave(torch.arange(len(sentences)), lengths)
+    return ids, sentence_of
+
+
+def skipgram_pairs(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
+    r"""Every (center, context) pair of ids at most ``window`` positions apart in a sentence.
+
+    Skip-gram learns to predict each context word from the center word. Pairs
+    never cross a sentence boundary. They come ordered by distance, then position.
+
+    Args:
+        sentences (list of torch.Tensor): 1-D int64 id tensors.
+        window (int): the largest distance between a center and its context, at least 1.
+
+    Returns:
+        tuple: ``(centers, contexts)``, two 1-D int64 tensors of equal length.
+
+    Raises:
+        ValueError: if ``window`` is not an int of at least 1.
+
+    Examples::
+
+        >>> centers, contexts = skipgram_pairs([torch.tensor([5, 6, 7]), torch.tensor([8, 9])], window=1)
+        >>> torch.stack([centers, contexts]).T.tolist()
+        [[5, 6], [6, 7], [8, 9], [6, 5], [7, 6], [9, 8]]
+    """
+    ids, sentence_of = _flatten(sentences, window)
+    centers, contexts = [], []
+    for direction in (1, -1):
+        for distance in range(1, window + 1):
+            if distance >= len(ids):
+                break
+            here = torch.arange(len(ids) - distance)
+            there = here + distance
+            same = sentence_of[here] == sentence_of[there]
+            if direction == -1:
+                here, there = there, here
+            centers.append(ids[here[same]])
+            contexts.append(ids[there[same]])
+    if not centers:
+        return ids[:0], ids[:0]
+    return torch.cat(centers), torch.cat(contexts)
+
+
+def cbow_pairs(sentences: Sequence[Tensor], window: int, pad_id: int = Vocabulary.pad_id) -> tuple[Tensor, Tensor]:
+    r"""For every position, its context ids (up to ``window`` on each side) and the word there.
+
+    CBOW (continuous bag of words) learns to predict each word from the average of
+    its context. Contexts are cut at sentence boundaries and padded with ``pad_id``
+    to ``2 * window`` ids; words without any context (one-word sentences) are left out.
+
+    Args:
+        sentences (list of torch.Tensor): 1-D int64 id tensors.
+        window (int): how many words on each side form the context, at least 1.
+        pad_id (int): the id that fills missing context positions. Default: ``0``.
+
+    Returns:
+        tuple: ``(contexts, targets)`` of shapes ``(N, 2 * window)`` and ``(N,)``, int64.
+
+    Raises:
+        ValueError: if ``window`` is not an int of at least 1.
+
+    Examples::
+
+        >>> contexts, targets = cbow_pairs([torch.tensor([5, 6, 7])], window=1)
+        >>> contexts.tolist(), targets.tolist()
+        ([[0, 6], [5, 7], [6, 0]], [5, 6, 7])
+    """
+    ids, sentence_of = _flatten(sentences, window)
+    n = len(ids)
+    offsets = [d for d in range(-window, window + 1) if d != 0]
+    contexts = torch.full((n, len(offsets)), pad_id, dtype=torch.int64)
+    positions = torch.arange(n)
+    for column, offset in enumerate(offsets):
+        other = (positions + offset).clamp(0, max(n - 1, 0))
+        valid = (positions + offset >= 0) & (positions + offset < n) & (sentence_of[other] == sentence_of)
+        contexts[valid, column] = ids[other[valid]]
+    has_context = (contexts != pad_id).any(dim=1)
+    return contexts[has_context], ids[has_context]
