@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from embedlab.memory import ADAM_TABLES, REAL_TABLES, EmbeddingTable, format_bytes, table_bytes
+from embedlab.memory import ADAM_TABLES, REAL_TABLES, EmbeddingTable, table_bytes
+from embedlab.plot._bars import grouped_log_bars
 
 __all__ = ["plot_table_memory"]
 
@@ -61,21 +61,7 @@ def plot_table_memory(
                 [ADAM_TABLES * table_bytes(t.num_embeddings, t.embedding_dim) for t in tables],
             )
         )
-    height = 0.8 / len(series)
-    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.35 * len(series) * len(tables)), layout="constrained")
-    for k, (label, sizes) in enumerate(series):
-        # Tables run top to bottom; within a group, series run top to bottom too.
-        positions = [row + (k - (len(series) - 1) / 2) * height for row in range(len(tables))]
-        bars = ax.barh(positions, sizes, height=height, label=label)
-        ax.bar_label(bars, labels=[format_bytes(s) for s in sizes], padding=3, fontsize=8)
-    ax.set_yticks(range(len(tables)), [t.name for t in tables])
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    smallest = min(min(sizes) for _, sizes in series)
-    largest = max(max(sizes) for _, sizes in series)
-    # Bars on a log axis start at its left edge: make that a round power of ten below
-    # every bar, and leave room on the right for the labels at the ends of the bars.
-    ax.set_xlim(10 ** math.floor(math.log10(smallest)), largest * 30)
+    fig, ax = grouped_log_bars([t.name for t in tables], series, bar_height_in=0.35, fontsize=8)
     if limit is not None:
         size, label = limit
         ax.axvline(size, color="0.3", linestyle="--", linewidth=1)
@@ -83,6 +69,4 @@ def plot_table_memory(
                 va="top", fontsize=8, color="0.3")
     ax.set_xlabel("bytes (log scale)")
     ax.set_title("memory of an embedding table")
-    ax.grid(True, axis="x", which="major", alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=len(series), fontsize=8)
     return fig

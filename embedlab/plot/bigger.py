@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -10,8 +9,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from embedlab.distributed import shard_bounds
-from embedlab.memory import EmbeddingTable, format_bytes
+from embedlab.memory import EmbeddingTable
 from embedlab.memory_optim import training_memory
+from embedlab.plot._bars import grouped_log_bars
 
 __all__ = ["plot_sharded_lookup", "plot_training_memory"]
 
@@ -32,23 +32,13 @@ def plot_training_memory(
         >>> plt.close(fig)
     """
     tables, optimizers = list(tables), list(optimizers)
-    height = 0.8 / len(optimizers)
-    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.3 * len(optimizers) * len(tables)), layout="constrained")
-    sizes_all = []
-    for k, name in enumerate(optimizers):
-        sizes = [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total for t in tables]
-        sizes_all += sizes
-        positions = [row + (k - (len(optimizers) - 1) / 2) * height for row in range(len(tables))]
-        bars = ax.barh(positions, sizes, height=height, label=name)
-        ax.bar_label(bars, labels=[format_bytes(s) for s in sizes], padding=3, fontsize=7)
-    ax.set_yticks(range(len(tables)), [t.name for t in tables])
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlim(10 ** math.floor(math.log10(min(sizes_all))), max(sizes_all) * 30)
+    series = [
+        (name, [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total for t in tables])
+        for name in optimizers
+    ]
+    fig, ax = grouped_log_bars([t.name for t in tables], series, bar_height_in=0.3, fontsize=7)
     ax.set_xlabel("bytes: weight + gradient + optimizer state (log scale)")
     ax.set_title(f"memory of training a float32 table (sparse gradients: {num_ids} ids per batch)")
-    ax.grid(True, axis="x", alpha=0.3)
-    fig.legend(loc="outside lower center", ncols=min(len(optimizers), 4), fontsize=8)
     return fig
 
 
