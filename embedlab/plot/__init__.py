@@ -4,16 +4,19 @@ One module per chapter; the functions are re-exported here.
 """
 
 from embedlab.plot.api import plot_table_memory
+from embedlab.plot.bench import plot_bench, plot_ratios
 from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
 from embedlab.plot.parameters import plot_gradient_memory, plot_norm_balls, plot_renorm_histogram
 from embedlab.plot.scratch import plot_scatter_add
 
 __all__ = [
+    "plot_bench",
     "plot_cost_model",
     "plot_gradient_memory",
     "plot_norm_balls",
     "plot_onehot_product",
+    "plot_ratios",
     "plot_renorm_histogram",
     "plot_row_drift",
     "plot_scatter_add",
