@@ -57,7 +57,7 @@ def test_intersphinx_inventory_matches_its_list(source: Path) -> None:
 def test_refresh_reproduces_the_stored_notebook_byte_for_byte(path: Path, tmp_path: Path) -> None:
     copy = tmp_path / path.name
     shutil.copy(path, copy)
-    refresh(copy)
+    refresh(copy, cwd=path.parent)
     assert copy.read_bytes() == path.read_bytes(), f"{path.name} is stale or not reproducible: run make refresh"
 
 

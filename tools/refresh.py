@@ -41,15 +41,19 @@ def merge_adjacent_streams(outputs: list) -> list:
     return merged
 
 
-def refresh(path: Path, timeout: int = 600) -> None:
-    """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs."""
+def refresh(path: Path, timeout: int = 600, cwd: Path | None = None) -> None:
+    """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs.
+
+    The kernel runs in ``cwd`` (default: the notebook's folder), where a chapter finds
+    the data files it reads by relative path.
+    """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(cwd or path.parent)}},
     )
     client.execute()
     for cell in notebook.cells:
