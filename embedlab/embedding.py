@@ -10,6 +10,43 @@ from embedlab.functional import check_max_norm, embedding, normalize_padding_idx
 __all__ = ["Embedding"]
 
 
+def table_parameter(
+    num_embeddings: int,
+    embedding_dim: int,
+    weight: Tensor | None,
+    requires_grad: bool,
+    device: torch.device | str | None,
+    dtype: torch.dtype | None,
+) -> nn.Parameter:
+    """The weight of an embedding module: ``weight`` checked and wrapped, or a new uninitialised table.
+
+    Shared by :class:`Embedding` and :class:`~embedlab.embedding_bag.EmbeddingBag`, whose
+    constructors take the same sizes and optional ``_weight``.
+
+    Raises:
+        ValueError: if a size is negative, or ``weight`` is not ``(num_embeddings, embedding_dim)``.
+    """
+    for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+        if size < 0:
+            raise ValueError(f"{name} must be non-negative, got {size}")
+    if weight is None:
+        weight = torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
+    elif tuple(weight.shape) != (num_embeddings, embedding_dim):
+        raise ValueError(
+            f"_weight has shape {tuple(weight.shape)}, expected "
+            f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
+        )
+    return nn.Parameter(weight, requires_grad=requires_grad)
+
+
+def reset_table_(weight: Tensor, padding_idx: int | None) -> None:
+    """Redraw ``weight`` from N(0, 1) in place and zero the padding row, drawing as PyTorch does."""
+    nn.init.normal_(weight)
+    if padding_idx is not None:
+        with torch.no_grad():
+            weight[padding_idx].fill_(0)
+
+
 class Embedding(nn.Module):
     r"""A table of ``num_embeddings`` learnable vectors of size ``embedding_dim``, looked up by id.
 
@@ -93,9 +130,7 @@ class Embedding(nn.Module):
         check_ids: bool = True,
     ) -> None:
         super().__init__()
-        for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if size < 0:
-                raise ValueError(f"{name} must be non-negative, got {size}")
+        self.weight = table_parameter(num_embeddings, embedding_dim, _weight, not _freeze, device, dtype)
         check_max_norm(max_norm)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -106,18 +141,7 @@ class Embedding(nn.Module):
         self.sparse = sparse
         self.check_ids = check_ids
         if _weight is None:
-            self.weight = nn.Parameter(
-                torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype),
-                requires_grad=not _freeze,
-            )
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"_weight has shape {tuple(_weight.shape)}, expected "
-                    f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
-                )
-            self.weight = nn.Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
         """Redraw :attr:`weight` from :math:`\\mathcal{N}(0, 1)` and zero the padding row.
@@ -132,10 +156,7 @@ class Embedding(nn.Module):
             >>> table.weight[3].tolist()
             [0.0, 0.0]
         """
-        nn.init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with torch.no_grad():
-                self.weight[self.padding_idx].fill_(0)
+        reset_table_(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor) -> Tensor:
         """Look up the rows of :attr:`weight` at the ids in ``input``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from embedlab.embedding import reset_table_, table_parameter
 from embedlab.functional import check_max_norm, normalize_padding_idx
 from embedlab.functional_bag import MODES, embedding_bag
 
@@ -92,9 +93,7 @@ class EmbeddingBag(nn.Module):
         check_ids: bool = True,
     ) -> None:
         super().__init__()
-        for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if size < 0:
-                raise ValueError(f"{name} must be non-negative, got {size}")
+        self.weight = table_parameter(num_embeddings, embedding_dim, _weight, True, device, dtype)
         if mode not in MODES:
             raise ValueError(f"mode must be 'sum', 'mean' or 'max', got {mode!r}")
         check_max_norm(max_norm)
@@ -105,15 +104,7 @@ class EmbeddingBag(nn.Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
         if _weight is None:
-            self.weight = nn.Parameter(torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype))
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"_weight has shape {tuple(_weight.shape)}, expected "
-                    f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
-                )
-            self.weight = nn.Parameter(_weight)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
@@ -121,10 +112,7 @@ class EmbeddingBag(nn.Module):
 
     def reset_parameters(self) -> None:
         """Redraw :attr:`weight` from :math:`\\mathcal{N}(0, 1)` and zero the padding row, as PyTorch does."""
-        nn.init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with torch.no_grad():
-                self.weight[self.padding_idx].fill_(0)
+        reset_table_(self.weight, self.padding_idx)
 
     def forward(
         self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None
