@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from embedlab.atomic import atomic_write
+
 __all__ = [
     "UnknownWordError",
     "WordVectors",
@@ -309,12 +311,19 @@ def pca_2d(vectors: Tensor) -> tuple[Tensor, Tensor]:
     return (coordinates * signs + 0.0).float(), explained.float()
 
 
-def _check_word(word: object, row: int) -> str:
+def _check_word(word: object, row: int) -> bytes:
     if not isinstance(word, str) or not word:
         raise ValueError(f"word {row} is {word!r}: expected a non-empty str")
     if any(ch.isspace() for ch in word):
         raise ValueError(f"word {row} ({word!r}) contains whitespace, which the word2vec format cannot store")
-    return word
+    try:
+        return word.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"word {row} ({word!r}) cannot be written as UTF-8: {word[exc.start]!r} at "
+            f"character {exc.start} is a lone surrogate; expected a str of Unicode "
+            "characters"
+        ) from None
 
 
 def save_word2vec_format(
@@ -327,17 +336,21 @@ def save_word2vec_format(
     the shortest decimal that reads back as the same float32, so a round trip is
     exact. The binary format has the same header, then each word, a space, and its
     ``dim`` float32 numbers in little-endian byte order, followed by a newline as in
-    the original word2vec tool.
+    the original word2vec tool. The file is replaced atomically
+    (:func:`embedlab.atomic.atomic_write`): if writing fails, a file already at
+    ``path`` is left as it was.
 
     Args:
-        path (str or os.PathLike): the file to write (overwritten).
+        path (str or os.PathLike): the file to write (replaced if it exists).
         words (list of str): distinct non-empty words without whitespace.
         vectors (torch.Tensor): shape ``(len(words), dim)``; stored as float32.
         binary (bool): write the binary format. Default: ``False``.
 
     Raises:
-        ValueError: if a word is empty, contains whitespace or occurs twice, or
-            ``vectors`` does not have one row per word.
+        ValueError: if a word is empty, contains whitespace, is not valid Unicode (a
+            lone surrogate) or occurs twice, or ``vectors`` does not have one row per
+            word.
+        IsADirectoryError: if ``path`` is a folder.
 
     Examples::
 
@@ -350,18 +363,18 @@ def save_word2vec_format(
         dog 3.5 1e-08
     """
     wv = WordVectors(words, vectors)  # checks the shape and duplicates
-    for row, word in enumerate(wv.words):
-        _check_word(word, row)
+    encoded = [_check_word(word, row) for row, word in enumerate(wv.words)]
     array = wv.vectors.detach().cpu().to(torch.float32).numpy()
     count, dim = array.shape
-    with open(path, "wb") as file:
+    with atomic_write(path, "wb") as file:
         file.write(f"{count} {dim}\n".encode())
-        for word, row in zip(wv.words, array):
+        for word, row in zip(encoded, array):
             if binary:
-                file.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
+                file.write(word + b" " + row.astype("<f4").tobytes() + b"\n")
             else:
                 # str() of a NumPy float32 is its shortest round-tripping repr, as gensim writes it.
-                file.write(f"{word} {' '.join(str(value) for value in row)}\n".encode())
+                numbers = " ".join(str(value) for value in row)
+                file.write(word + f" {numbers}\n".encode())
 
 
 def _parse_header(line: bytes, where: str) -> tuple[int, int]:
@@ -384,6 +397,13 @@ def _decode(raw: bytes, where: str) -> str:
         raise ValueError(f"{where}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})") from None
 
 
+def _fields(raw: bytes, where: str) -> list[str]:
+    # As gensim reads a line: trailing ASCII whitespace (a CR, say) dropped, then split
+    # on the ASCII space only, so a word may hold any other character (a no-break
+    # space, a tab). Runs of spaces count as one separator.
+    return [field for field in _decode(raw.rstrip(), where).split(" ") if field]
+
+
 def _read_text(data: bytes, name: str) -> tuple[list[str], np.ndarray]:
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -392,10 +412,16 @@ def _read_text(data: bytes, name: str) -> tuple[list[str], np.ndarray]:
         raise ValueError(f"{name!r} line 1: the file is empty; expected a header '<count> <dim>'")
     count, dim = _parse_header(lines[0], f"{name!r} line 1")
     words: list[str] = []
-    array = np.empty((count, dim), dtype=np.float32)
+    # The header is only a claim: room is made for no more rows than the file can
+    # hold, so that a damaged header gets the error below about the rows that are
+    # missing, not a MemoryError. A row is at least a one-byte word and dim one-digit
+    # numbers, each after a space, and rows are separated by a newline.
+    after_header = len(data) - len(lines[0]) - 1
+    room = (after_header + 1) // (2 * dim + 2)
+    array = np.empty((min(count, room), dim), dtype=np.float32)
     for number, raw in enumerate(lines[1:], start=2):
         where = f"{name!r} line {number}"
-        parts = _decode(raw.rstrip(b"\r"), where).split()
+        parts = _fields(raw, where)
         if not parts:
             if all(not rest.strip() for rest in lines[number - 1 :]):
                 break  # blank lines at the end
@@ -434,19 +460,26 @@ def _read_binary(data: bytes, name: str) -> tuple[list[str], np.ndarray]:
     position = end + 1
     size = 4 * dim
     words: list[str] = []
-    array = np.empty((count, dim), dtype=np.float32)
+    # Room for no more entries than the file can hold (see _read_text): an entry is at
+    # least a one-byte word, a space and dim float32 numbers.
+    room = (len(data) - position) // (size + 2)
+    array = np.empty((min(count, room), dim), dtype=np.float32)
     for entry in range(1, count + 1):
-        where = f"{name!r} entry {entry} (byte {position})"
         while position < len(data) and data[position : position + 1] == b"\n":
             position += 1  # the newline that ends the previous vector, as word2vec writes it
+        where = f"{name!r} entry {entry} (byte {position})"
         space = data.find(b" ", position)
         if space == -1 or len(data) - (space + 1) < size:
             raise ValueError(
                 f"{where}: the file ends after {entry - 1} entries, but the header announces {count}"
             )
+        # Everything up to the space is the word, as gensim reads it: a tab or a
+        # no-break space is part of it.
         word = _decode(data[position:space], where)
-        if not word or any(ch.isspace() for ch in word):
-            raise ValueError(f"{where}: expected a word without whitespace, got {word!r}")
+        if not word:
+            raise ValueError(
+                f"{where}: expected a word before the space, got an empty one"
+            )
         words.append(word)
         array[entry - 1] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
         position = space + 1 + size
@@ -460,7 +493,11 @@ def _read_binary(data: bytes, name: str) -> tuple[list[str], np.ndarray]:
 def load_word2vec_format(path: str | os.PathLike[str], binary: bool = False) -> WordVectors:
     r"""Read a file in the word2vec format, text or binary, as gensim or word2vec wrote it.
 
-    The file is parsed, never unpickled. Every row is checked against the header.
+    The file is parsed, never unpickled. Every row is checked against the header,
+    and no more memory is set aside than the rows the file's size leaves room for.
+    Fields are split on the ASCII space only, as gensim splits them, so a word may
+    hold any other character (a no-break space, a tab): every file gensim writes
+    loads.
 
     Args:
         path (str or os.PathLike): the file to read.
@@ -471,7 +508,8 @@ def load_word2vec_format(path: str | os.PathLike[str], binary: bool = False) -> 
 
     Raises:
         FileNotFoundError: if ``path`` does not exist.
-        ValueError: if the file is malformed: a header that is not two integers,
+        IsADirectoryError: if ``path`` is a folder.
+        ValueError: if the file is malformed: a header that is not two integers or
             fewer or more rows than it announces, a row with the wrong number of
             numbers, something that is not a number, bytes that are not UTF-8, or a word
             that occurs twice. The message names the line (for binary files, the entry
@@ -494,6 +532,10 @@ def load_word2vec_format(path: str | os.PathLike[str], binary: bool = False) -> 
     name = os.fspath(path)
     if not os.path.exists(name):
         raise FileNotFoundError(f"{name!r} does not exist: expected a file in the word2vec format")
+    if os.path.isdir(name):
+        raise IsADirectoryError(
+            f"{name!r} is a folder: expected a file in the word2vec format"
+        )
     with open(name, "rb") as file:
         data = file.read()
     words, array = _read_binary(data, name) if binary else _read_text(data, name)

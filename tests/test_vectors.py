@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import pickle
+import re
 import struct
+import tracemalloc
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -325,3 +328,136 @@ def test_we_read_gensims_files(tmp_path: Path, binary: bool) -> None:
     # And the neighbours agree with gensim's.
     ours = [word for word, _ in loaded.nearest("cat", k=2)]
     assert ours == [word for word, _ in kv.most_similar("cat", topn=2)]
+
+
+# Saving replaces the file atomically
+
+
+GOOD = b"1 2\ngood 1.0 2.0\n"
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_word_that_is_not_unicode_is_refused_and_the_old_file_kept(tmp_path: Path, binary: bool) -> None:
+    path = tmp_path / "v.txt"
+    path.write_bytes(GOOD)
+    with pytest.raises(ValueError, match="word 1 \\('x\\\\udcff'\\) cannot be written as UTF-8: '\\\\udcff' at "
+                                         "character 1 is a lone surrogate"):
+        save_word2vec_format(path, ["fine", "x\udcff"], torch.ones(2, 2), binary=binary)
+    assert path.read_bytes() == GOOD and sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
+
+
+class DiskFull:
+    """Stands for a file on a disk that fills up after ``room`` bytes."""
+
+    def __init__(self, file, room: int) -> None:  # noqa: ANN001
+        self.file, self.room = file, room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            self.file.write(data[: self.room])
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return self.file.write(data)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_full_disk_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binary: bool) -> None:
+    real = embedlab.vectors.atomic_write
+
+    @contextlib.contextmanager
+    def filling_up(path, mode="w", *, encoding=None):  # noqa: ANN001, ANN202
+        with real(path, mode, encoding=encoding) as file:
+            yield DiskFull(file, room=30)
+
+    monkeypatch.setattr(embedlab.vectors, "atomic_write", filling_up)
+    path = tmp_path / "v.bin"
+    path.write_bytes(GOOD)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_word2vec_format(path, [f"w{i}" for i in range(50)], torch.ones(50, 4), binary=binary)
+    assert path.read_bytes() == GOOD and sorted(p.name for p in tmp_path.iterdir()) == ["v.bin"]
+    assert load_word2vec_format(path).words == ["good"]
+
+
+def test_save_into_a_folder_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        save_word2vec_format(tmp_path, ["a"], torch.ones(1, 2))
+
+
+# The loader allocates for what the file holds, not for what its header claims
+
+
+@pytest.mark.parametrize(
+    ("content", "binary", "message"),
+    [
+        (b"1000000000000 1000000000000\na 1 2\n", False,
+         "line 2: expected a word and 1000000000000 numbers, got 2 numbers"),
+        (b"100000000 300\na" + b" 0.5" * 300 + b"\n", False,
+         "line 3: the file ends after 1 rows, but the header announces 100000000"),
+        (b"1000000000000 1000000000000\na \x00\x00\x00\x00", True,
+         "entry 1 \\(byte 28\\): the file ends after 0 entries, but the header announces 1000000000000"),
+        (b"100000000 300\n" + binary_entry(b"a", [0.5] * 300), True,
+         "entry 2 \\(byte 1216\\): the file ends after 1 entries, but the header announces 100000000"),
+    ],
+    ids=["text-1e12", "text-1e8x300", "binary-1e12", "binary-1e8x300"],
+)
+def test_a_header_larger_than_the_file_allocates_nothing(
+    tmp_path: Path, content: bytes, binary: bool, message: str
+) -> None:
+    path = tmp_path / "liar.w2v"
+    path.write_bytes(content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message) as info:
+            load_word2vec_format(path, binary=binary)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value)
+    assert peak < 2**20  # the 100000000 x 300 header would be 112 GiB
+
+
+def test_a_folder_is_not_a_vectors_file(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match=f"^{re.escape(repr(str(tmp_path)))} is a folder: expected a file "
+                                                "in the word2vec format$"):
+        load_word2vec_format(tmp_path)
+
+
+# Fields are split on the ASCII space only, as gensim splits them
+
+UNUSUAL_WORDS = ["a\xa0b", "tab\there", "고양이", "ideographic\u3000space", "em\u2003space", "next\x85line",
+                 "vt\x0bff\x0c", "cr\rinside", "naïve", "😀", "line\u2028separator", "trailing\t"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_we_read_every_word_gensim_writes_and_reads(tmp_path: Path, binary: bool) -> None:
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = gensim_models.KeyedVectors(vector_size=3)
+    values = np.random.default_rng(1).normal(size=(len(UNUSUAL_WORDS), 3)).astype(np.float32)
+    kv.add_vectors(UNUSUAL_WORDS, values)
+    path = tmp_path / "gensim.w2v"
+    kv.save_word2vec_format(str(path), binary=binary)
+    # gensim itself reads them all back...
+    again = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert again.index_to_key == UNUSUAL_WORDS
+    # ... and so do we, in the same order, with the same numbers.
+    loaded = load_word2vec_format(path, binary=binary)
+    assert loaded.words == UNUSUAL_WORDS
+    np.testing.assert_array_equal(loaded.vectors.numpy(), again.vectors)
+
+
+def test_text_fields_split_on_ascii_space_only(tmp_path: Path) -> None:
+    path = tmp_path / "v.txt"
+    path.write_bytes("2 2\na\xa0b 1 2\t\r\nc\u3000d  3 4\n".encode())
+    loaded = load_word2vec_format(path)
+    assert loaded.words == ["a\xa0b", "c\u3000d"] and loaded.vectors.tolist() == [[1, 2], [3, 4]]
+    # A no-break space between numbers does not separate them.
+    path.write_bytes("1 2\na 1\xa02\n".encode())
+    with pytest.raises(ValueError, match="line 2: expected a word and 2 numbers, got 1 numbers"):
+        load_word2vec_format(path)
+
+
+def test_binary_refuses_an_empty_word(tmp_path: Path) -> None:
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"1 1\n" + binary_entry(b"", [1.0]))
+    with pytest.raises(ValueError, match="entry 1 \\(byte 4\\): expected a word before the space, got an empty one"):
+        load_word2vec_format(path, binary=True)
