@@ -56,6 +56,10 @@ _ALL_TO_ALL_BACKENDS = ("gloo", "nccl", "mpi", "ucc")
 def shard_sizes(num_embeddings: int, world_size: int) -> list[int]:
     """The number of rows each rank holds: :func:`torch.tensor_split`'s sizes.
 
+    Raises:
+        TypeError: if an argument is not an int.
+        ValueError: if ``num_embeddings`` is negative or ``world_size`` is not positive.
+
     Examples::
 
         >>> shard_sizes(10, 3)
@@ -63,6 +67,11 @@ def shard_sizes(num_embeddings: int, world_size: int) -> list[int]:
         >>> shard_sizes(10, 3) == [len(part) for part in torch.tensor_split(torch.arange(10), 3)]
         True
     """
+    for name, value in (("num_embeddings", num_embeddings), ("world_size", world_size)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if num_embeddings < 0:
+        raise ValueError(f"num_embeddings must be non-negative, got {num_embeddings}")
     if world_size <= 0:
         raise ValueError(f"world_size must be positive, got {world_size}")
     base, extra = divmod(num_embeddings, world_size)

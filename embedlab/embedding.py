@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from embedlab._checks import check_size
 from embedlab.functional import check_max_norm, embedding, normalize_padding_idx
 
 __all__ = ["Embedding"]
@@ -24,11 +25,13 @@ def table_parameter(
     constructors take the same sizes and optional ``_weight``.
 
     Raises:
-        ValueError: if a size is negative, or ``weight`` is not ``(num_embeddings, embedding_dim)``.
+        TypeError: if a size is not an int.
+        NegativeSizeError: (a :class:`ValueError` and a :class:`RuntimeError`, as in
+            PyTorch) if a size is negative.
+        ValueError: if ``weight`` is not ``(num_embeddings, embedding_dim)``.
     """
-    for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-        if size < 0:
-            raise ValueError(f"{name} must be non-negative, got {size}")
+    check_size(num_embeddings, "num_embeddings")
+    check_size(embedding_dim, "embedding_dim")
     if weight is None:
         weight = torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
     elif tuple(weight.shape) != (num_embeddings, embedding_dim):
@@ -85,8 +88,11 @@ class Embedding(nn.Module):
         - Output: :math:`(*, D)` with :math:`D = \text{embedding\_dim}`.
 
     Raises:
-        ValueError: on a negative size, an out-of-range ``padding_idx``, a non-positive
-            ``max_norm`` or a ``_weight`` of the wrong shape.
+        TypeError: if a size or ``padding_idx`` is not an int (as in PyTorch, the error
+            for ``padding_idx`` is also an :class:`IndexError`).
+        ValueError: on a negative size (also a :class:`RuntimeError`, as in PyTorch),
+            an out-of-range ``padding_idx``, a non-positive ``max_norm`` or a
+            ``_weight`` of the wrong shape.
 
     Examples::
 

@@ -8,10 +8,16 @@ more than adding each output gradient back onto the row it came from.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from embedlab._checks import IdOutOfRangeError, check_ids_in_range, check_index_dtype
+from embedlab._checks import (
+    IdOutOfRangeError,
+    IndexTypeError,
+    check_ids_in_range,
+    check_index_dtype,
+)
 
 __all__ = ["check_max_norm", "embedding", "embedding_bag", "normalize_padding_idx"]
 
@@ -144,6 +150,8 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
         num_embeddings (int): the number of rows.
 
     Raises:
+        IndexTypeError: (a :class:`TypeError` and an :class:`IndexError`) if
+            ``padding_idx`` is not an int.
         ValueError: if ``padding_idx`` is not in ``[-num_embeddings, num_embeddings)``.
 
     Examples::
@@ -159,6 +167,13 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
     """
     if padding_idx is None:
         return None
+    # A float would pass the range check and then, in the sparse backward, match no id
+    # and pad nothing; a bool is an int to Python but never meant as a row.
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise IndexTypeError(
+            f"padding_idx must be an int (a row of the table), got {padding_idx!r} "
+            f"({type(padding_idx).__name__})"
+        )
     if not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(
             f"padding_idx={padding_idx} is out of range: expected "
@@ -231,11 +246,14 @@ def embedding(
         - Output: :math:`(*, D)`, new memory (never a view of ``weight``).
 
     Raises:
-        TypeError: if ``input`` is not an int64 or int32 tensor.
+        TypeError: if ``input`` is not an int64 or int32 tensor (a NumPy array is
+            not one), or ``padding_idx`` is not an int.
         ValueError: if ``weight`` is not 2-D, ``padding_idx`` is out of range or
             ``max_norm`` is not positive.
         IdOutOfRangeError: if an id is outside ``[0, num_embeddings)``; it is an
-            :class:`IndexError`, and it is raised before ``weight`` is renormed.
+            :class:`IndexError`, and it is raised before ``weight`` is renormed. In a
+            table without rows it is an :class:`~embedlab._checks.EmptyTableError`,
+            also a :class:`RuntimeError` as in PyTorch.
 
     Examples::
 
@@ -262,6 +280,9 @@ def embedding(
     padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
     check_max_norm(max_norm)
     check_index_dtype(input, allowed=_INDEX_DTYPES, name="input")
+    if num_embeddings == 0:
+        # index_select's own error here does not say that the table is empty.
+        check_ids_in_range(input, num_embeddings, "num_embeddings", name="input")
     # On the CPU, index_select bounds-checks anyway and we only reword its error (below);
     # elsewhere a bad id is a device-side assert that ends the process, so it must be
     # caught beforehand, at the cost of one synchronisation.

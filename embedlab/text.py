@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import Tensor
 
-from embedlab._checks import IdOutOfRangeError
+from embedlab._checks import IdOutOfRangeError, is_integer_dtype
 
-__all__ = ["PAD", "UNK", "Vocabulary", "cbow_pairs", "skipgram_pairs", "subsample", "tokenize"]
+__all__ = ["PAD", "UNK", "Vocabulary", "cbow_pairs", "check_counts", "skipgram_pairs", "subsample", "tokenize"]
 
 #: The padding token; always id 0.
 PAD = "<pad>"
@@ -51,6 +51,19 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _check_token(token: object, sentences: list[Sequence[str]]) -> None:
+    if isinstance(token, str) and token and not any(ch.isspace() for ch in token):
+        return
+    number, sentence = next((n, s) for n, s in enumerate(sentences) if token in s)
+    where = f"sentence {number}, token {list(sentence).index(token)}"
+    if not isinstance(token, str):
+        raise TypeError(f"{where} is {token!r} ({type(token).__name__}): expected a str")
+    raise ValueError(
+        f"{where} is {token!r}: expected a non-empty str without whitespace "
+        "(as embedlab.text.tokenize makes them)"
+    )
+
+
 class Vocabulary:
     r"""The words a model knows, numbered by frequency, with a padding id and an unknown-word id.
 
@@ -71,8 +84,10 @@ class Vocabulary:
         unk_id (int): 1.
 
     Raises:
+        TypeError: if a token is not a str.
         ValueError: if ``min_count`` is below 1, if a sentence contains :data:`PAD` or
-            :data:`UNK` (they are reserved), or if no word occurs ``min_count`` times.
+            :data:`UNK` (they are reserved), a token is empty or holds whitespace (no
+            word2vec file could store it), or if no word occurs ``min_count`` times.
 
     Examples::
 
@@ -92,6 +107,7 @@ class Vocabulary:
         if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
             raise ValueError(f"min_count must be an int of at least 1, got {min_count!r}")
         counter: Counter[str] = Counter()
+        sentences = list(sentences)  # kept to say where a bad token is
         for number, sentence in enumerate(sentences):
             if isinstance(sentence, str):
                 raise ValueError(
@@ -101,7 +117,13 @@ class Vocabulary:
             for token in (PAD, UNK):
                 if token in sentence:
                     raise ValueError(f"sentence {number} contains the reserved token {token!r}")
-            counter.update(sentence)
+            try:
+                counter.update(sentence)
+            except TypeError:
+                _check_token(next(t for t in sentence if not isinstance(t, str)), sentences)
+        # Each distinct word is checked once, not each of its occurrences.
+        for word in counter:
+            _check_token(word, sentences)
         # Counter keeps first-appearance order, and sorted() is stable: ties stay in that order.
         kept = [word for word, count in sorted(counter.items(), key=lambda item: -item[1]) if count >= min_count]
         if not kept:
@@ -138,17 +160,28 @@ class Vocabulary:
     def encode(self, tokens: Sequence[str]) -> Tensor:
         """The ids of ``tokens`` as an int64 tensor; unknown words become :attr:`unk_id`.
 
+        Raises:
+            TypeError: if ``tokens`` is a str, which would be encoded character by
+                character.
+
         Examples::
 
             >>> Vocabulary([["hello", "world"]]).encode(["world", "mars"])
             tensor([3, 1])
         """
+        if isinstance(tokens, str):
+            raise TypeError(
+                f"tokens is a str ({tokens[:30]!r}); expected a sequence of tokens "
+                "(split it with embedlab.text.tokenize)"
+            )
         return torch.tensor([self._ids.get(token, self.unk_id) for token in tokens], dtype=torch.int64)
 
     def decode(self, ids: Sequence[int] | Tensor) -> list[str]:
         """The words of ``ids`` (a sequence or a 1-D tensor).
 
         Raises:
+            ValueError: if ``ids`` is a tensor that is not 1-D.
+            TypeError: if an id is not an int.
             IdOutOfRangeError: if an id is outside ``[0, len(self))``.
 
         Examples::
@@ -156,8 +189,20 @@ class Vocabulary:
             >>> Vocabulary([["hello", "world"]]).decode(torch.tensor([2, 0]))
             ['hello', '<pad>']
         """
+        if isinstance(ids, Tensor):
+            if ids.dim() != 1:
+                raise ValueError(
+                    f"ids must be 1-D (one sentence), got shape {tuple(ids.shape)}; "
+                    "decode each row on its own"
+                )
+            if not is_integer_dtype(ids):
+                raise TypeError(f"ids must hold integers, got dtype {ids.dtype}")
         values = ids.tolist() if isinstance(ids, Tensor) else list(ids)
         for position, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(
+                    f"ids[{position}] is {value!r} ({type(value).__name__}): expected an int"
+                )
             if not 0 <= value < len(self.words):
                 raise IdOutOfRangeError(
                     f"ids[{position}] = {value} is out of range: expected 0 <= id < {len(self.words)} "
@@ -220,7 +265,10 @@ def subsample(
         list: the subsampled sentences.
 
     Raises:
-        ValueError: if ``threshold`` is not positive, or ``counts`` sums to zero.
+        ValueError: if ``threshold`` is not positive, or ``counts`` is not 1-D, has a
+            negative or non-finite entry, or sums to zero.
+        TypeError: if a sentence is not a tensor of integer ids.
+        IdOutOfRangeError: if an id is outside ``[0, len(counts))``.
 
     Examples::
 
@@ -231,6 +279,7 @@ def subsample(
     """
     if not threshold > 0:
         raise ValueError(f"threshold must be positive, got {threshold}")
+    check_counts(counts)
     total = counts.sum()
     if total <= 0:
         raise ValueError("counts sum to zero: expected the count of every id, e.g. Vocabulary.counts")
@@ -239,10 +288,53 @@ def subsample(
     keep_probability = torch.sqrt(threshold / frequency.clamp_min(1e-300)).clamp(max=1.0)
     if not sentences:
         return []
+    for number, sentence in enumerate(sentences):
+        if not isinstance(sentence, Tensor) or not is_integer_dtype(sentence):
+            found = sentence.dtype if isinstance(sentence, Tensor) else type(sentence).__name__
+            raise TypeError(f"sentences[{number}] must be a tensor of integer ids, got {found}")
     lengths = [len(sentence) for sentence in sentences]
     flat = torch.cat(list(sentences))
+    _check_flat_ids(flat, lengths, len(counts), "len(counts)")
     keep = torch.rand(flat.shape, generator=generator, dtype=torch.float64) < keep_probability[flat]
     return [s[k] for s, k in zip(torch.split(flat, lengths), torch.split(keep, lengths)) if k.any()]
+
+
+def check_counts(counts: Tensor) -> None:
+    """Raise :class:`ValueError` unless ``counts`` is a 1-D tensor of finite, non-negative counts.
+
+    Args:
+        counts (torch.Tensor): how often each id occurs, shape ``(V,)``.
+
+    Examples::
+
+        >>> check_counts(torch.tensor([0.0, float("nan"), 3.0]))
+        Traceback (most recent call last):
+            ...
+        ValueError: counts must be finite, got nan at id 1
+    """
+    if not isinstance(counts, Tensor) or counts.dim() != 1:
+        shape = tuple(counts.shape) if isinstance(counts, Tensor) else type(counts).__name__
+        raise ValueError(f"counts must be 1-D (one count per id), got shape {shape}")
+    values = counts.double()
+    finite = torch.isfinite(values)
+    if not bool(finite.all()):
+        first = int((~finite).nonzero()[0])
+        raise ValueError(f"counts must be finite, got {values[first].item()} at id {first}")
+    if bool((values < 0).any()):
+        raise ValueError(f"counts must be non-negative, got a minimum of {counts.min().item()}")
+
+
+def _check_flat_ids(flat: Tensor, lengths: list[int], upper: int, upper_name: str) -> None:
+    bad = (flat < 0) | (flat >= upper)
+    if bool(bad.any()):
+        first = int(bad.nonzero()[0])
+        ends = torch.tensor(lengths).cumsum(0)
+        number = int(torch.searchsorted(ends, first, right=True))
+        position = first - (int(ends[number - 1]) if number else 0)
+        raise IdOutOfRangeError(
+            f"sentences[{number}][{position}] = {int(flat[first])} is out of range: "
+            f"expected 0 <= id < {upper} ({upper_name}={upper})"
+        )
 
 
 def _flatten(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
@@ -251,7 +343,12 @@ def _flatten(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
     if not sentences:
         empty = torch.empty(0, dtype=torch.int64)
         return empty, empty
-    ids = torch.cat([torch.as_tensor(s, dtype=torch.int64).reshape(-1) for s in sentences])
+    tensors = [torch.as_tensor(s) for s in sentences]
+    for number, tensor in enumerate(tensors):
+        # Converting float ids to int64 would truncate 2.7 to 2 without a word.
+        if tensor.numel() and not is_integer_dtype(tensor):
+            raise TypeError(f"sentences[{number}] must hold integer ids, got dtype {tensor.dtype}")
+    ids = torch.cat([tensor.to(torch.int64).reshape(-1) for tensor in tensors])
     lengths = torch.tensor([len(s) for s in sentences])
     sentence_of = torch.repeat_interleave(torch.arange(len(sentences)), lengths)
     return ids, sentence_of
@@ -272,6 +369,7 @@ def skipgram_pairs(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Te
 
     Raises:
         ValueError: if ``window`` is not an int of at least 1.
+        TypeError: if a sentence holds ids that are not integers.
 
     Examples::
 
@@ -314,6 +412,7 @@ def cbow_pairs(sentences: Sequence[Tensor], window: int, pad_id: int = Vocabular
 
     Raises:
         ValueError: if ``window`` is not an int of at least 1.
+        TypeError: if a sentence holds ids that are not integers.
 
     Examples::
 

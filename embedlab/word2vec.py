@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from embedlab.device import default_device
 from embedlab.embedding import Embedding
-from embedlab.text import Vocabulary, cbow_pairs, skipgram_pairs, subsample
+from embedlab.text import Vocabulary, cbow_pairs, check_counts, skipgram_pairs, subsample
 from embedlab.vectors import WordVectors
 
 __all__ = ["MODES", "TrainingLog", "Word2Vec", "Word2VecResult", "noise_distribution", "train", "train_word2vec"]
@@ -56,23 +56,30 @@ def noise_distribution(counts: Tensor, power: float = 0.75, exclude: Sequence[in
         torch.Tensor: float64 probabilities of shape ``(V,)`` that sum to 1.
 
     Raises:
-        ValueError: if ``counts`` is not 1-D, has a negative entry, or leaves no id to draw.
+        ValueError: if ``counts`` is not 1-D, has a negative or non-finite (NaN)
+            entry, or leaves no id to draw.
 
     Examples::
 
         >>> noise_distribution(torch.tensor([0, 0, 16, 1]))
         tensor([0.0000, 0.0000, 0.8889, 0.1111], dtype=torch.float64)
     """
-    if counts.dim() != 1:
-        raise ValueError(f"counts must be 1-D (one count per id), got shape {tuple(counts.shape)}")
-    if (counts < 0).any():
-        raise ValueError(f"counts must be non-negative, got a minimum of {counts.min().item()}")
+    check_counts(counts)
     weights = counts.double().pow(power)
     weights[list(exclude)] = 0.0
     total = weights.sum()
     if total <= 0:
         raise ValueError("no id has a positive count outside exclude: nothing to draw negative samples from")
     return weights / total
+
+
+def _check_sizes(num_embeddings: int, embedding_dim: int) -> None:
+    # The initial vectors are drawn from [-0.5 / D, 0.5 / D]: D = 0 would divide by zero.
+    for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
 
 
 class Word2Vec(nn.Module):
@@ -98,7 +105,8 @@ class Word2Vec(nn.Module):
         output (embedlab.Embedding): the output vectors, initialised to zero.
 
     Raises:
-        ValueError: on an unknown ``mode``.
+        TypeError: if a size is not an int.
+        ValueError: on an unknown ``mode``, or a size below 1.
 
     Examples::
 
@@ -126,6 +134,7 @@ class Word2Vec(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
+        _check_sizes(num_embeddings, embedding_dim)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
@@ -421,6 +430,11 @@ def train_word2vec(
     Returns:
         Word2VecResult: the model, its vocabulary and the training log.
 
+    Raises:
+        TypeError: if ``embedding_dim`` is not an int.
+        ValueError: if ``embedding_dim`` is below 1, or see :class:`Word2Vec`,
+            :class:`~embedlab.text.Vocabulary` and :func:`train`.
+
     Examples::
 
         >>> from embedlab.corpus import generate_corpus
@@ -430,6 +444,8 @@ def train_word2vec(
         >>> len(result.log.epoch_losses)
         1
     """
+    # Checked first: the vocabulary and the examples may take a while to build.
+    _check_sizes(1, embedding_dim)
     vocab = Vocabulary(sentences, min_count=min_count)
     generator = torch.Generator().manual_seed(seed)
     encoded = vocab.encode_sentences(sentences)

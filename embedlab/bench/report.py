@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedlab.atomic import atomic_write
 from embedlab.bench.methods import GROUPS, METHODS
 from embedlab.bench.runner import SCHEMA
 from embedlab.memory import format_bytes
@@ -197,11 +198,17 @@ def format_report(result: dict) -> str:
 
 
 def save_result(result: dict, path: str | Path) -> Path:
-    """Write ``result`` as indented JSON; return the path."""
+    """Write ``result`` as indented JSON; return the path.
+
+    The file is replaced atomically (:func:`embedlab.atomic.atomic_write`): a result
+    that cannot be written (a NaN, say) leaves a file already at ``path`` as it was.
+    """
     path = Path(path)
     if path.parent != Path():
         path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
+    text = json.dumps(result, indent=1, allow_nan=False) + "\n"
+    with atomic_write(path, "w", encoding="utf-8") as file:
+        file.write(text)
     return path
 
 
