@@ -62,6 +62,13 @@ def batches(world: int, step: int, scenario: str) -> list[torch.Tensor]:
     if scenario == "empty":
         # Rank 0 looks nothing up; the others do.
         return [torch.randint(0, VOCAB, (0 if r == 0 else 6,), generator=generator) for r in range(world)]
+    if scenario == "edges":
+        # The first and the last row of every shard, on every rank, with the shards taken
+        # from torch.tensor_split rather than from the code under test: a shard that ends
+        # a row early or late shows here.
+        parts = torch.tensor_split(torch.arange(VOCAB), world)
+        edges = torch.stack([torch.stack([part[0], part[-1]]) for part in parts]).reshape(-1)
+        return [edges.roll(r) for r in range(world)]
     if scenario == "all_empty":
         return [torch.zeros(0, dtype=torch.long) for _ in range(world)]
     raise ValueError(scenario)
@@ -77,6 +84,8 @@ CASES = [
     ("empty", "sgd", False, -1, "auto"),
     ("empty", "sparse_adam", True, None, "all_gather"),
     ("all_empty", "sgd", False, None, "auto"),
+    ("edges", "sgd", False, None, "auto"),
+    ("edges", "sparse_adam", True, -1, "all_gather"),
 ]
 
 
