@@ -6,6 +6,7 @@ uses, to show that each kind of breakage makes the suite fail.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,11 @@ from tools.bookcheck import (
     toc_files,
     toc_notebooks,
 )
-from tools.build import build_book
+from tools.build import EXECUTION_LOG, ChapterFailed, build_book, fill_cache
+from tools.chapter_runs import ChapterRun
+from tools.execute import execute, merge_adjacent_streams
 from tools.inventories import INVENTORY_DIR, entries, read_inventory
-from tools.refresh import merge_adjacent_streams, refresh
+from tools.refresh import refresh
 
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 
@@ -53,18 +56,12 @@ def test_intersphinx_inventory_matches_its_list(source: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
-def test_refresh_reproduces_the_stored_notebook_byte_for_byte(path: Path, tmp_path: Path) -> None:
-    copy = tmp_path / path.name
-    shutil.copy(path, copy)
-    refresh(copy, cwd=path.parent)
-    assert copy.read_bytes() == path.read_bytes(), f"{path.name} is stale or not reproducible: run make refresh"
-
-
-@pytest.mark.slow
-def test_book_builds_without_warnings(tmp_path: Path) -> None:
-    result = build_book(path_output=tmp_path)
+def test_book_builds_without_warnings_from_the_sessions_executions(
+    chapter_runs: list[ChapterRun], tmp_path: Path
+) -> None:
+    result = build_book(path_output=tmp_path, runs=chapter_runs)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert EXECUTION_LOG not in result.stdout, "the build executed a chapter a second time"
     html = tmp_path / "_build" / "html"
     for page in ("book/intro.html", "book/one_hot_problem.html", "book/api.html", "book/execution.html"):
         assert (html / page).is_file(), f"{page} was not built"
@@ -83,10 +80,12 @@ def small_notebook(directory: Path, source: str) -> Path:
     return path
 
 
-def run_nbval(path: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+def run_chapter_checks(path: Path) -> subprocess.CompletedProcess[str]:
+    """The test command's notebook checks (nbval's and the refresh's) on one notebook."""
+    command = [sys.executable, "-m", "pytest", "-p", "tools.pytest_chapters", "--chapters",
                f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider", "-q", str(path)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=path.parent, check=False)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, capture_output=True, text=True, cwd=path.parent, env=environment, check=False)
 
 
 @pytest.fixture
@@ -98,8 +97,8 @@ def executed_notebook(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_nbval_passes_an_honest_notebook(executed_notebook: Path) -> None:
-    result = run_nbval(executed_notebook)
-    assert result.returncode == 0, result.stdout
+    result = run_chapter_checks(executed_notebook)
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
 
 
 @pytest.mark.slow
@@ -108,8 +107,9 @@ def test_nbval_fails_when_a_stored_output_is_edited(executed_notebook: Path) -> 
     assert notebook.cells[0].outputs[0].text == "3\n"
     notebook.cells[0].outputs[0].text = "4\n"
     nbformat.write(notebook, executed_notebook)
-    result = run_nbval(executed_notebook)
-    assert result.returncode != 0 and "1 failed" in result.stdout
+    result = run_chapter_checks(executed_notebook)
+    assert result.returncode != 0 and "Cell outputs differ" in result.stdout
+    assert "2 failed" in result.stdout, "both the cell and the refresh must fail"
 
 
 @pytest.mark.slow
@@ -119,8 +119,49 @@ def test_nbval_fails_when_a_cell_raises(tmp_path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells[0].source = "raise RuntimeError('a chapter broke')"
     nbformat.write(notebook, path)
-    result = run_nbval(path)
-    assert result.returncode != 0 and "a chapter broke" in result.stdout
+    result = run_chapter_checks(path)
+    assert result.returncode != 0 and "Cell execution caused an exception" in result.stdout
+    assert "a chapter broke" in result.stdout
+
+
+@pytest.mark.slow
+def test_refresh_check_fails_where_nbval_cannot_see_the_change(tmp_path: Path) -> None:
+    # nbval sanitises the memory address away, so only the byte-for-byte check fails.
+    path = small_notebook(tmp_path, "print(object())")
+    refresh(path)
+    result = run_chapter_checks(path)
+    assert result.returncode != 0 and "1 failed, 1 passed" in result.stdout, result.stdout
+    assert "chapter.ipynb is stale or not reproducible: run make refresh" in result.stdout
+
+
+def small_book(directory: Path, page: str) -> Path:
+    """A one-page book with the project's configuration."""
+    directory.mkdir()
+    shutil.copy(ROOT / "_config.yml", directory / "_config.yml")
+    (directory / "_toc.yml").write_text("format: jb-book\nroot: index\n", encoding="utf-8")
+    (directory / "index.md").write_text(page, encoding="utf-8")
+    book = directory / "book"
+    book.mkdir()
+    shutil.copytree(BOOK / "_ext", book / "_ext")
+    shutil.copytree(BOOK / "_intersphinx", book / "_intersphinx")
+    shutil.copy(BOOK / "references.bib", book / "references.bib")
+    return directory
+
+
+@pytest.mark.slow
+def test_build_fails_on_a_warning(tmp_path: Path) -> None:
+    source = small_book(tmp_path / "src", "# A page\n\nSee {ref}`a-label-that-does-not-exist`.\n")
+    result = build_book(source, path_output=tmp_path / "out", runs=[])
+    assert result.returncode != 0
+    assert "undefined label: 'a-label-that-does-not-exist'" in result.stdout + result.stderr
+
+
+def test_build_refuses_a_chapter_that_raised(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "1 / 0")
+    executed = execute(path, allow_errors=True)
+    with pytest.raises(ChapterFailed, match="chapter.ipynb: code cell 1: ZeroDivisionError"):
+        fill_cache(tmp_path / "cache", [ChapterRun(path, executed, 1.0)])
+    assert not (tmp_path / "cache").exists()
 
 
 def test_guard_reports_a_notebook_stored_unexecuted(tmp_path: Path) -> None:

@@ -2,24 +2,80 @@
 
 Usage: ``python -m tools.build [--path-output DIR]``. Used by ``make book`` and by the
 test that builds the book, so that both run exactly the same build.
+
+Every chapter is executed afresh, several side by side (:mod:`tools.chapter_runs`), and
+the executed notebooks are put in a new Jupyter Cache that the build reads
+(``execute_notebooks: cache`` in ``_config.yml``). The cache is emptied first, so a
+stale entry can never hide a broken chapter, and the build itself executes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from tools.bookcheck import ROOT
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+
+from tools.bookcheck import ROOT, toc_notebooks
+from tools.chapter_runs import ChapterRun, ChapterRuns
+from tools.execute import error_outputs
 
 #: Re-run every page (``--all``), treat warnings as errors (``-W``), check every cross
 #: reference (``-n``), and report all warnings before failing (``--keep-going``).
 BUILD_FLAGS = ("--all", "--warningiserror", "--nitpick", "--keep-going")
+#: What MyST-NB logs when it executes a notebook itself, which the build must never do.
+EXECUTION_LOG = "Executing notebook using"
 
 
-def build_book(source: Path = ROOT, path_output: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``jupyter-book build`` on ``source`` and return the finished process (output captured)."""
+class ChapterFailed(RuntimeError):
+    """A chapter could not be executed cleanly, so the book cannot be built from it."""
+
+
+def fill_cache(cache_path: Path, runs: Iterable[ChapterRun]) -> None:
+    """Replace the Jupyter Cache at ``cache_path`` by one holding exactly ``runs``.
+
+    Raises:
+        ChapterFailed: if a run failed or stored an error; its problems are listed.
+    """
+    runs = list(runs)
+    problems = [
+        f"{run.path.name}: {problem}"
+        for run in runs
+        for problem in ([run.failure] if run.executed is None else error_outputs(run.executed))
+    ]
+    if problems:
+        raise ChapterFailed("chapters that did not run cleanly:\n" + "\n".join(problems))
+    shutil.rmtree(cache_path, ignore_errors=True)
+    cache = get_cache(str(cache_path))
+    for run in runs:
+        bundle = CacheBundleIn(run.executed, str(run.path), data={"execution_seconds": run.seconds})
+        cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+
+
+def build_book(
+    source: Path = ROOT,
+    path_output: Path | None = None,
+    runs: Iterable[ChapterRun] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Build the book at ``source`` from executed chapters; return the finished build.
+
+    ``runs`` are executions of every chapter in ``source``'s table of contents; by
+    default they are made here. Their notebooks go into the build's cache,
+    ``<path_output>/_build/.jupyter_cache``, which MyST-NB reads instead of executing.
+
+    Raises:
+        ChapterFailed: if a chapter did not run cleanly (nothing is built then).
+    """
+    if runs is None:
+        chapter_runs = ChapterRuns()
+        runs = chapter_runs.results(toc_notebooks(source / "_toc.yml"))
+        chapter_runs.close()
+    fill_cache((path_output or source) / "_build" / ".jupyter_cache", runs)
     command = ["jupyter-book", "build", str(source), *BUILD_FLAGS]
     if path_output is not None:
         command += ["--path-output", str(path_output)]
@@ -30,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path-output", type=Path, default=None, help="where _build goes (default: the book root)")
     args = parser.parse_args(argv)
-    result = build_book(path_output=args.path_output)
+    try:
+        result = build_book(path_output=args.path_output)
+    except ChapterFailed as error:
+        print(error, file=sys.stderr)
+        return 1
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
+    if EXECUTION_LOG in result.stdout:
+        print("the build executed a notebook itself: its cache entry did not match", file=sys.stderr)
+        return 1
     return result.returncode
 
 

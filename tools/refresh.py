@@ -14,56 +14,19 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
-from tools.bookcheck import MACHINE_SPECIFIC_TAG, ROOT, toc_notebooks
-
-
-def merge_adjacent_streams(outputs: list) -> list:
-    """Join consecutive stream outputs of the same name (stdout or stderr) into one.
-
-    The kernel sends printed text in chunks whose boundaries depend on timing, so one
-    ``print`` after slow work can arrive as two outputs on one run and one on the
-    next. Joined, the stored notebook is the same every time.
-    """
-    merged: list = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            previous is not None
-            and output.output_type == previous.output_type == "stream"
-            and output.name == previous.name
-        ):
-            previous.text += output.text
-        else:
-            merged.append(output)
-    return merged
+from tools.bookcheck import ROOT, toc_notebooks
+from tools.chapter_runs import ChapterRuns
+from tools.execute import CELL_TIMEOUT, error_outputs, execute, stored_form
 
 
-def refresh(path: Path, timeout: int = 600, cwd: Path | None = None) -> None:
+def refresh(path: Path, timeout: int = CELL_TIMEOUT, cwd: Path | None = None) -> None:
     """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs.
 
-    The kernel runs in ``cwd`` (default: the notebook's folder), where a chapter finds
-    the data files it reads by relative path.
+    The kernel runs in ``cwd`` (default: the notebook's folder). A cell that raises
+    stops the refresh and leaves the file as it was.
     """
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd or path.parent)}},
-    )
-    client.execute()
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        if MACHINE_SPECIFIC_TAG in cell.metadata.get("tags", []):
-            cell.outputs = []
-        else:
-            cell.outputs = merge_adjacent_streams(cell.outputs)
-    nbformat.write(notebook, path)
+    text = stored_form(execute(path, cwd, timeout=timeout))
+    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,10 +37,21 @@ def main(argv: list[str] | None = None) -> int:
     for path in notebooks:
         if not path.is_file() or path.suffix != ".ipynb":
             parser.error(f"{path} is not a notebook file (expected an existing .ipynb)")
-    for path in notebooks:
-        print(f"refreshing {path.resolve().relative_to(ROOT)}", flush=True)
-        refresh(path)
-    return 0
+    # Chapters execute side by side; each is written back only if it ran cleanly.
+    runs = ChapterRuns()
+    runs.start(notebooks)
+    failed = 0
+    for run in runs.results(notebooks):
+        name = run.path.relative_to(ROOT)
+        problems = [run.failure] if run.executed is None else error_outputs(run.executed)
+        if problems:
+            failed += 1
+            print(f"not refreshed {name}:", *problems, sep="\n  ", file=sys.stderr)
+            continue
+        run.path.write_text(stored_form(run.executed), encoding="utf-8")
+        print(f"refreshed {name} ({run.seconds:.1f} s)", flush=True)
+    runs.close()
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""Execute chapters once each, several at a time, and keep the results for every verdict.
+
+The test command and ``make book`` both need every chapter executed. Each chapter runs
+in its own process and its own fresh kernel (``python -m tools.execute``), so chapters
+running side by side cannot see each other; only their wall time depends on the
+neighbours. Results are read back as notebooks, with every output kept.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from tools.bookcheck import ROOT
+
+#: Chapters executed at once by default: one per core, at most two.
+DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """One execution of one notebook.
+
+    ``executed`` is the notebook with every output, or ``None`` when the execution
+    itself failed (the kernel died, a cell timed out); ``failure`` then says why.
+    """
+
+    path: Path
+    executed: nbformat.NotebookNode | None
+    seconds: float
+    failure: str = ""
+
+
+class ChapterRuns:
+    """Executions of notebooks, started on request and each done at most once.
+
+    Args:
+        jobs (int, optional): how many notebooks execute at the same time.
+        workdir (Path, optional): where executed notebooks are written; a temporary
+            folder, removed by :meth:`close`, by default.
+    """
+
+    def __init__(self, jobs: int = DEFAULT_JOBS, workdir: Path | None = None) -> None:
+        self._own_workdir = tempfile.TemporaryDirectory(prefix="chapter-runs-") if workdir is None else None
+        self.workdir = Path(self._own_workdir.name) if self._own_workdir else workdir
+        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="chapter")
+        self._futures: dict[Path, Future[ChapterRun]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, paths: list[Path]) -> None:
+        """Queue every notebook in ``paths`` that has not been queued yet, in that order."""
+        with self._lock:
+            for path in paths:
+                path = path.resolve()
+                if path not in self._futures:
+                    self._futures[path] = self._pool.submit(self._execute, path, len(self._futures))
+
+    def result(self, path: Path) -> ChapterRun:
+        """The run of ``path``, executing it first if nobody asked for it yet."""
+        self.start([path])
+        return self._futures[path.resolve()].result()
+
+    def results(self, paths: list[Path]) -> list[ChapterRun]:
+        """The runs of ``paths``, in that order."""
+        self.start(paths)
+        return [self.result(path) for path in paths]
+
+    def close(self) -> None:
+        """Wait for queued runs, then remove the temporary folder."""
+        self._pool.shutdown(wait=True)
+        if self._own_workdir is not None:
+            self._own_workdir.cleanup()
+
+    def _execute(self, path: Path, number: int) -> ChapterRun:
+        output = self.workdir / f"{number:03d}-{path.name}"
+        command = [sys.executable, "-m", "tools.execute", str(path), str(output)]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            return ChapterRun(path, None, seconds, f"executing {path.name} failed:\n{done.stderr[-5000:]}")
+        return ChapterRun(path, nbformat.read(output, as_version=4), seconds)

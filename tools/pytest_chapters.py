@@ -1,0 +1,151 @@
+"""A pytest plugin that executes each chapter once and derives every verdict from that run.
+
+With ``--chapters`` every collected notebook is executed in a fresh kernel, several side
+by side, while the rest of the suite runs (:mod:`tools.chapter_runs`). From that one
+execution come:
+
+- **nbval's verdict**, one test per code cell: nbval's own item classes compare the
+  executed outputs with the stored ones, so its options (``--nbval-sanitize-with``,
+  the ``nbval-ignore-output``, ``nbval-skip`` and ``raises-exception`` tags) and its
+  messages ("Cell outputs differ", "Cell execution caused an exception") are kept; only
+  the kernel is replaced by the stored execution;
+- **the refresh verdict**, one test per notebook (``::refresh``): the execution, stored
+  the way ``make refresh`` stores it, equals the file byte for byte;
+- **the build verdict**: tests that take the ``chapter_runs`` fixture (the book build)
+  get the same executions.
+
+Notebook items and the tests that use ``chapter_runs`` run after the other tests, so
+the chapters execute while the unit tests run.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+
+import pytest
+from nbval.plugin import IPyNbCell, IPyNbFile, NbCellError, coalesce_streams
+
+from tools.bookcheck import ROOT, toc_notebooks
+from tools.chapter_runs import DEFAULT_JOBS, ChapterRun, ChapterRuns
+from tools.execute import stored_form
+
+RUNS = pytest.StashKey[ChapterRuns]()
+#: The fixture through which a test receives the session's chapter executions.
+RUNS_FIXTURE = "chapter_runs"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chapters", "notebooks checked from one execution each")
+    group.addoption("--chapters", action="store_true",
+                    help="check every collected notebook: nbval's comparison and the refresh")
+    group.addoption("--chapter-jobs", type=int, default=DEFAULT_JOBS,
+                    help=f"notebooks executed at the same time (default {DEFAULT_JOBS})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RUNS] = ChapterRuns(jobs=config.option.chapter_jobs)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash[RUNS].close()
+
+
+def pytest_collect_file(file_path, parent: pytest.Collector) -> pytest.Collector | None:
+    if parent.config.option.chapters and file_path.suffix == ".ipynb":
+        return ChapterFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _phase(item: pytest.Item) -> int:
+    if isinstance(item.parent, ChapterFile):
+        return 1
+    return 2 if RUNS_FIXTURE in getattr(item, "fixturenames", ()) else 0
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_phase)
+    if config.option.collectonly:
+        return
+    runs = config.stash[RUNS]
+    runs.start([item.parent.path for item in items if _phase(item) == 1])
+    if any(_phase(item) == 2 for item in items):
+        runs.start(toc_notebooks())
+
+
+@pytest.fixture(scope="session")
+def chapter_runs(pytestconfig: pytest.Config) -> list[ChapterRun]:
+    """The session's executions of every chapter in ``_toc.yml``, in book order."""
+    return pytestconfig.stash[RUNS].results(toc_notebooks())
+
+
+class ChapterFile(IPyNbFile):
+    """nbval's notebook collector, fed by the session's execution instead of a kernel."""
+
+    run: ChapterRun
+
+    def setup(self) -> None:
+        self.setup_sanitize_files()
+        self.run = self.config.stash[RUNS].result(self.path)
+        if self.run.executed is None:
+            raise NbCellError(0, self.run.failure, "")
+        self.executed_cells = [cell for cell in self.run.executed.cells if cell.cell_type == "code"]
+
+    def teardown(self) -> None:
+        """There is no kernel to stop: the execution finished before the first cell's test."""
+
+    def collect(self):
+        for item in super().collect():
+            yield ChapterCell.from_parent(
+                self, name=item.name, cell_num=item.cell_num, cell=item.cell, options=item.options
+            )
+        yield RefreshCheck.from_parent(self, name="refresh")
+
+
+class ChapterCell(IPyNbCell):
+    """One code cell: nbval's checks, on the outputs the session's execution produced."""
+
+    def runtest(self) -> None:
+        if self.options["skip"]:
+            pytest.skip()
+        outs = copy.deepcopy(self.parent.executed_cells[self.cell_num].outputs)
+        self.test_outputs = outs
+        for out in outs:
+            if out.output_type == "error" and not self.options["check_exception"]:
+                self.raise_cell_error("Cell execution caused an exception", "\n" + "\n".join(out.traceback))
+        outs[:] = coalesce_streams(outs)
+        unrun = self.cell.execution_count is None
+        if unrun and self.cell.outputs:
+            self.raise_cell_error("Unrun reference cell has outputs")
+        if self.options["check"] and not unrun:
+            if not self.compare_outputs(outs, coalesce_streams(self.cell.outputs)):
+                self.raise_cell_error("Cell outputs differ", "\n".join(self.comparison_traceback))
+
+
+class RefreshDiffers(AssertionError):
+    """The refreshed notebook is not the stored one."""
+
+
+class RefreshCheck(pytest.Item):
+    """The session's execution, stored as ``make refresh`` stores it, equals the file."""
+
+    def runtest(self) -> None:
+        stored = self.path.read_text(encoding="utf-8")
+        refreshed = stored_form(self.parent.run.executed)
+        if refreshed != stored:
+            diff = difflib.unified_diff(
+                stored.splitlines(), refreshed.splitlines(), "stored", "refreshed", n=1, lineterm=""
+            )
+            shown = [line[:160] for line in list(diff)[:40]]
+            raise RefreshDiffers(
+                f"{self.path.name} is stale or not reproducible: run make refresh\n" + "\n".join(shown)
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+        if isinstance(excinfo.value, RefreshDiffers):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.path.relative_to(ROOT) if ROOT in self.path.parents else self.path.name}::refresh"
