@@ -20,8 +20,12 @@ TINY = {"batch": 32, "dim": 8, "repeats": 2, "block_time": 0.0005, "bandwidth_by
 
 @pytest.fixture(scope="module")
 def tiny_result() -> dict:
-    """One tiny run of every method, with memory and bandwidth; the budget skips one-hot at V = 2000."""
-    config = BenchConfig(vocab=(50, 2000), memory_budget=100_000, **TINY)
+    """One tiny run of every method, with memory and bandwidth; the budget skips one-hot at V = 2000.
+
+    At V = 2000 the table takes 64 kB, with its dense gradient 128 kB: within the 200 kB
+    budget; the one-hot matrix alone takes 256 kB.
+    """
+    config = BenchConfig(vocab=(50, 2000), memory_budget=200_000, **TINY)
     return run_bench(config, command=["bench", "--quick"])
 
 
@@ -69,7 +73,7 @@ def test_bytes_model_uses_the_cost_model_of_chapter_one() -> None:
 def test_onehot_over_budget_is_skipped_with_the_reason() -> None:
     reason = skip_reason(METHODS["onehot"], 4096, 10**6, 128, torch.float32, torch.device("cpu"), 2 * 2**30)
     assert reason == "needs 16.4 GB (one-hot matrix and output), over the memory budget of 2.15 GB"
-    assert skip_reason(METHODS["F.embedding"], 4096, 10**9, 128, torch.float32, torch.device("cpu"), 1) is None
+    assert skip_reason(METHODS["F.embedding"], 4096, 10**3, 128, torch.float32, torch.device("cpu"), 2**30) is None
     assert "NumPy has no bfloat16" in skip_reason(
         METHODS["numpy"], 8, 8, 8, torch.bfloat16, torch.device("cpu"), 2**30
     )
@@ -155,3 +159,45 @@ def test_slow_calls_get_fewer_blocks_but_at_least_three() -> None:
 def test_config_rejects_bad_values_naming_them(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         BenchConfig(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "budget", "expected"),
+    [
+        # 1e9 x 128 float32: the table alone is 512 GB.
+        ("F.embedding", 2**30, "needs 512 GB (the table and its copies and gradients), over the memory budget"),
+        ("np.add.at", 2**30, "needs 512 GB"),
+        ("embedlab-max_norm", 2**30, "needs 512 GB"),
+        # A dense backward adds the table's gradient.
+        ("F.embedding-bwd", 2**30, "needs 1.02 TB"),
+        ("F.embedding", 6 * 10**11, None),
+        ("F.embedding-sparse", 6 * 10**11, None),
+        ("F.embedding-bwd", 6 * 10**11, "needs 1.02 TB"),
+    ],
+)
+def test_the_budget_applies_to_every_method(name: str, budget: int, expected: str | None) -> None:
+    reason = skip_reason(METHODS[name], 4096, 10**9, 128, torch.float32, torch.device("cpu"), budget)
+    assert reason == expected if expected is None else reason.startswith(expected)
+
+
+def test_a_size_over_the_budget_is_skipped_without_building_its_table() -> None:
+    # 1e10 x 8 float32 rows would be 320 GB: built, it would end the run in the allocator.
+    config = BenchConfig(vocab=(30, 10**10), memory_budget=2**20, methods=("F.embedding", "numpy"), memory=False,
+                         bandwidth=False, **TINY)
+    partial: list[list[int]] = []
+    result = run_bench(config, on_size=lambda r: partial.append([rec["vocab"] for rec in r["results"]]))
+    records = {(r["vocab"], r["method"]): r for r in result["results"]}
+    assert records[30, "F.embedding"]["status"] == "ok"
+    assert records[10**10, "F.embedding"]["status"] == "skipped"
+    assert "over the memory budget" in records[10**10, "numpy"]["note"]
+    assert records[10**10, "numpy"]["distinct_ids"] is None
+    # The result so far is handed over after each size, and the last one is complete.
+    assert partial == [[30, 30], [30, 30, 10**10, 10**10]] and result["complete"] is True
+
+
+def test_threads_are_bounded_by_the_machine() -> None:
+    import os
+
+    with pytest.raises(ValueError, match=f"threads must be at most {os.cpu_count()}, the CPUs this machine has "
+                                         "\\(os.cpu_count\\(\\)\\), got 100000"):
+        BenchConfig(threads=100000)

@@ -21,7 +21,9 @@ The modules, one idea each:
 
 The result is a dictionary (written as JSON) with the keys ``schema``, ``command``,
 ``config``, ``machine`` (platform, CPU, torch and NumPy versions, device, threads),
-``bandwidth``, ``memory_note``, ``wall_s`` and ``results``: one record per method and
+``bandwidth``, ``memory_note``, ``wall_s``, ``complete`` (``False`` in the copy
+``embedlab bench`` saves after each vocabulary size, ``True`` once the run has ended)
+and ``results``: one record per method and
 vocabulary size, with ``status`` ``"ok"`` (and ``median_s``, ``q1_s``, ``q3_s``,
 ``iqr_s``, ``times_s``, ``bytes_moved``, ``peak_bytes``, ``bound_s``,
 ``fraction_of_bound``) or ``"skipped"`` (and a ``note`` saying why).

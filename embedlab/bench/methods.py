@@ -19,7 +19,16 @@ import embedlab.functional as F_el
 from embedlab.onehot import lookup_cost, onehot_cost, onehot_lookup
 from embedlab.scratch import scatter_add_rows
 
-__all__ = ["DTYPES", "GROUPS", "METHODS", "Method", "Workload", "make_workload", "skip_reason"]
+__all__ = [
+    "DTYPES",
+    "GROUPS",
+    "METHODS",
+    "Method",
+    "Workload",
+    "make_workload",
+    "skip_reason",
+    "table_memory",
+]
 
 #: The dtypes the benchmark accepts, by the name the command line uses.
 DTYPES: dict[str, torch.dtype] = {
@@ -308,10 +317,36 @@ METHODS: dict[str, Method] = {method.name: method for method in _METHODS}
 GROUPS: tuple[str, ...] = ("forward", "fwd+bwd dense", "fwd+bwd sparse", "NumPy backward", "max_norm")
 
 
+def table_memory(vocab: int, dim: int, dtype: torch.dtype, device: torch.device) -> int:
+    """Bytes :func:`make_workload` holds for a ``(vocab, dim)`` table, whatever runs on it.
+
+    That is the float32 table drawn on the CPU and the table in ``dtype`` on
+    ``device``, the same tensor for float32 on the CPU. (The NumPy backward passes'
+    gradient is left out: its pages are zeroed lazily, and a call touches only the
+    rows of its ids.)
+
+    Examples::
+
+        >>> table_memory(1000, 100, torch.float32, torch.device("cpu"))
+        400000
+        >>> table_memory(1000, 100, torch.float16, torch.device("cpu"))   # float32, then float16
+        600000
+    """
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    cells = vocab * dim
+    if dtype == torch.float32 and device.type == "cpu":
+        return cells * 4
+    return cells * 4 + cells * itemsize
+
+
 def skip_reason(
     method: Method, batch: int, vocab: int, dim: int, dtype: torch.dtype, device: torch.device, memory_budget: int
 ) -> str | None:
     """Why ``method`` cannot run at these sizes, or ``None`` when it can.
+
+    Every method needs the table (see :func:`table_memory`), and a dense backward its
+    gradient too; a one-hot method also needs its ``B x V`` matrix. A method whose
+    needs exceed ``memory_budget`` bytes is skipped.
 
     Examples::
 
@@ -327,6 +362,14 @@ def skip_reason(
         return f"NumPy runs on the CPU only, not on {device.type}"
     if method.numpy and dtype not in (torch.float32, torch.float64, torch.float16):
         return f"NumPy has no {str(dtype).removeprefix('torch.')}"
+    tables = table_memory(vocab, dim, dtype, device)
+    if method.group == "fwd+bwd dense":
+        tables += vocab * dim * itemsize  # the dense gradient of the table
+    if tables > memory_budget:
+        return (
+            f"needs {format_bytes(tables)} (the table and its copies and gradients), "
+            f"over the memory budget of {format_bytes(memory_budget)}"
+        )
     need = method.extra_memory(batch, vocab, dim, itemsize)
     if need > memory_budget:
         what = "one-hot matrix and output" if method.group == "forward" else "one-hot matrix, output and gradient"

@@ -11,7 +11,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 
@@ -43,11 +43,12 @@ class BenchConfig:
         dim: ``embedding_dim`` ``D``. Default: 128.
         dtype: one of :data:`embedlab.bench.methods.DTYPES`. Default: ``"float32"``.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... Default: ``"cpu"``.
-        threads: intra-op threads PyTorch may use. Default: 1.
+        threads: intra-op threads PyTorch may use, at most :func:`os.cpu_count`. Default: 1.
         repeats: timed blocks per method and size. Default: 7.
         block_time: seconds per block. Default: 0.02.
         methods: names from :data:`embedlab.bench.methods.METHODS`. Default: all.
-        memory_budget: bytes; one-hot methods that would need more are skipped. Default: 2 GiB.
+        memory_budget: bytes; a method that would need more at a size (see
+            :func:`~embedlab.bench.methods.skip_reason`) is skipped there. Default: 2 GiB.
         memory: measure peak memory per call. Default: ``True``.
         bandwidth: measure the memory bandwidth. Default: ``True``.
         bandwidth_bytes: size of each bandwidth array. Default: 512 MiB.
@@ -87,6 +88,12 @@ class BenchConfig:
         for name in self.methods:
             if name not in METHODS:
                 raise ValueError(f"unknown method {name!r}; choose from: {', '.join(METHODS)}")
+        available = os.cpu_count() or 1
+        if self.threads > available:
+            raise ValueError(
+                f"threads must be at most {available}, the CPUs this machine has "
+                f"(os.cpu_count()), got {self.threads}"
+            )
         try:
             device = torch.device(self.device)
         except RuntimeError:
@@ -137,7 +144,12 @@ def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - tqdm's type
     return tqdm(total=total, file=sys.stderr, disable=not enabled, desc="embedlab bench", unit="step", leave=False)
 
 
-def run_bench(config: BenchConfig, progress: bool = False, command: str | Sequence[str] | None = None) -> dict:
+def run_bench(
+    config: BenchConfig,
+    progress: bool = False,
+    command: str | Sequence[str] | None = None,
+    on_size: Callable[[dict], None] | None = None,
+) -> dict:
     """Measure every method of ``config`` at every vocabulary size; return the result.
 
     Sizes are run from small to large. For each size the workload is built once and the
@@ -150,9 +162,12 @@ def run_bench(config: BenchConfig, progress: bool = False, command: str | Sequen
         config: what to measure.
         progress: show a progress bar on standard error.
         command: the command line that asked for this run, kept in the result.
+        on_size: called with the result so far (``"complete": False``, no peak
+            memory or bandwidth yet) after each vocabulary size, so that a caller can
+            save it: a failure at a later size then loses only that size.
 
     Returns:
-        dict: the result, ready for ``json.dump``.
+        dict: the result, ready for ``json.dump``, with ``"complete": True``.
     """
     started = time.perf_counter()
     device = torch.device(config.device)
@@ -172,29 +187,49 @@ def run_bench(config: BenchConfig, progress: bool = False, command: str | Sequen
     total = sum(len(runs) * (config.repeats + 1) for _, runs, _ in plans)
     total += len(plans) * measure_memory + config.bandwidth
 
+    if command is not None and not isinstance(command, str):
+        command = " ".join(command)
+    config_dict = asdict(config)
+    config_dict["vocab"] = vocab
+    config_dict["methods"] = list(config.methods)
     records: list[dict] = []
+    result = {
+        "schema": SCHEMA,
+        "command": command,
+        "config": config_dict,
+        "machine": machine_info(config.device, config.threads),
+        "bandwidth": None,
+        "memory_note": memory_note,
+        "results": records,
+        "complete": False,
+        "wall_s": 0.0,
+    }
     with _progress_bar(total, progress) as bar:
-        distinct: dict[int, int] = {}
         for v, runs, reasons in plans:
             bar.set_postfix_str(f"V={v:,}")
-            workload = make_workload(config.batch, v, config.dim, dtype, device, config.seed)
-            distinct[v] = workload.distinct
-            timings = {}
+            timings, distinct = {}, None
+            # A size where every method is skipped (the table itself over the budget)
+            # builds nothing: its table may not fit in memory at all.
             if runs:
+                workload = make_workload(config.batch, v, config.dim, dtype, device, config.seed)
+                distinct = workload.distinct
                 calls = {m.name: m.make(workload) for m in runs}
                 timings = time_side_by_side(
                     calls, config.threads, config.repeats, config.block_time, on_step=lambda: bar.update()
                 )
-            workload.reset()
-            del workload
+                workload.reset()
+                del workload, calls
             for m in methods:
-                record = {"method": m.name, "group": m.group, "vocab": v, "distinct_ids": distinct[v]}
+                record = {"method": m.name, "group": m.group, "vocab": v, "distinct_ids": distinct}
                 if m.name in reasons:
                     record.update(status="skipped", note=reasons[m.name])
                 else:
                     record.update(status="ok", **summarize(timings[m.name]))
-                    record["bytes_moved"] = m.bytes_moved(config.batch, distinct[v], v, config.dim, itemsize)
+                    record["bytes_moved"] = m.bytes_moved(config.batch, distinct, v, config.dim, itemsize)
                 records.append(record)
+            if on_size is not None:
+                result["wall_s"] = time.perf_counter() - started
+                on_size(result)
 
         peaks: dict[int, dict[str, int]] = {}
         if measure_memory:
@@ -222,18 +257,6 @@ def run_bench(config: BenchConfig, progress: bool = False, command: str | Sequen
                     record["bound_s"] = bound
                     record["fraction_of_bound"] = bound / record["median_s"]
 
-    if command is not None and not isinstance(command, str):
-        command = " ".join(command)
-    config_dict = asdict(config)
-    config_dict["vocab"] = vocab
-    config_dict["methods"] = list(config.methods)
-    return {
-        "schema": SCHEMA,
-        "command": command,
-        "config": config_dict,
-        "machine": machine_info(config.device, config.threads),
-        "bandwidth": bandwidth,
-        "memory_note": memory_note,
-        "results": records,
-        "wall_s": time.perf_counter() - started,
-    }
+    result.update(bandwidth=bandwidth, memory_note=memory_note, complete=True)
+    result["wall_s"] = time.perf_counter() - started
+    return result
