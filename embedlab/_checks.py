@@ -29,23 +29,24 @@ class EmptyTableError(IdOutOfRangeError, RuntimeError):
 class IndexTypeError(TypeError, IndexError):
     """A value that must be an integer index (a ``padding_idx``) is of another type.
 
-    Also an :class:`IndexError`, which is what :class:`torch.nn.Embedding` raises for it.
+    Also an :class:`IndexError`, which :class:`torch.nn.Embedding` raises for it.
     """
 
 
 class NegativeSizeError(ValueError, RuntimeError):
-    """A table size is negative; also a :class:`RuntimeError`, as PyTorch raises for it."""
+    """A negative table size; also a :class:`RuntimeError`, as PyTorch raises for it."""
 
 
 def check_size(value: object, name: str) -> int:
-    """Return ``value`` if it is a non-negative int (``bool`` refused, as PyTorch refuses it).
+    """Return ``value`` if it is a non-negative int (not a ``bool``, as in PyTorch).
 
     Raises:
         TypeError: if ``value`` is not an int, as PyTorch raises for a size.
         NegativeSizeError: if ``value`` is negative.
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be an int, got {value!r} ({kind})")
     if value < 0:
         raise NegativeSizeError(f"{name} must be non-negative, got {value}")
     return int(value)
@@ -89,9 +90,10 @@ def check_ids_in_range(ids: Ids, upper: int, upper_name: str, name: str = "ids")
     if not bool(bad.any()):
         return
     if upper == 0:
+        count = ids.numel() if isinstance(ids, torch.Tensor) else ids.size
         raise EmptyTableError(
-            f"{name} holds {ids.numel() if isinstance(ids, torch.Tensor) else ids.size} ids, but the "
-            f"table is empty ({upper_name}=0): no id is valid"
+            f"{name} holds {count} ids, but the table is empty ({upper_name}=0): "
+            "no id is valid"
         )
     if isinstance(bad, torch.Tensor):
         first = tuple(int(i) for i in bad.nonzero()[0].tolist())

@@ -69,7 +69,8 @@ def shard_sizes(num_embeddings: int, world_size: int) -> list[int]:
     """
     for name, value in (("num_embeddings", num_embeddings), ("world_size", world_size)):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+            kind = type(value).__name__
+            raise TypeError(f"{name} must be an int, got {value!r} ({kind})")
     if num_embeddings < 0:
         raise ValueError(f"num_embeddings must be non-negative, got {num_embeddings}")
     if world_size <= 0:

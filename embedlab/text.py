@@ -17,7 +17,16 @@ from torch import Tensor
 
 from embedlab._checks import IdOutOfRangeError, is_integer_dtype
 
-__all__ = ["PAD", "UNK", "Vocabulary", "cbow_pairs", "check_counts", "skipgram_pairs", "subsample", "tokenize"]
+__all__ = [
+    "PAD",
+    "UNK",
+    "Vocabulary",
+    "cbow_pairs",
+    "check_counts",
+    "skipgram_pairs",
+    "subsample",
+    "tokenize",
+]
 
 #: The padding token; always id 0.
 PAD = "<pad>"
@@ -57,7 +66,8 @@ def _check_token(token: object, sentences: list[Sequence[str]]) -> None:
     number, sentence = next((n, s) for n, s in enumerate(sentences) if token in s)
     where = f"sentence {number}, token {list(sentence).index(token)}"
     if not isinstance(token, str):
-        raise TypeError(f"{where} is {token!r} ({type(token).__name__}): expected a str")
+        kind = type(token).__name__
+        raise TypeError(f"{where} is {token!r} ({kind}): expected a str")
     raise ValueError(
         f"{where} is {token!r}: expected a non-empty str without whitespace "
         "(as embedlab.text.tokenize makes them)"
@@ -120,7 +130,8 @@ class Vocabulary:
             try:
                 counter.update(sentence)
             except TypeError:
-                _check_token(next(t for t in sentence if not isinstance(t, str)), sentences)
+                bad = next(t for t in sentence if not isinstance(t, str))
+                _check_token(bad, sentences)
         # Each distinct word is checked once, not each of its occurrences.
         for word in counter:
             _check_token(word, sentences)
@@ -200,8 +211,9 @@ class Vocabulary:
         values = ids.tolist() if isinstance(ids, Tensor) else list(ids)
         for position, value in enumerate(values):
             if isinstance(value, bool) or not isinstance(value, int):
+                kind = type(value).__name__
                 raise TypeError(
-                    f"ids[{position}] is {value!r} ({type(value).__name__}): expected an int"
+                    f"ids[{position}] is {value!r} ({kind}): expected an int"
                 )
             if not 0 <= value < len(self.words):
                 raise IdOutOfRangeError(
@@ -290,8 +302,11 @@ def subsample(
         return []
     for number, sentence in enumerate(sentences):
         if not isinstance(sentence, Tensor) or not is_integer_dtype(sentence):
-            found = sentence.dtype if isinstance(sentence, Tensor) else type(sentence).__name__
-            raise TypeError(f"sentences[{number}] must be a tensor of integer ids, got {found}")
+            is_tensor = isinstance(sentence, Tensor)
+            found = sentence.dtype if is_tensor else type(sentence).__name__
+            raise TypeError(
+                f"sentences[{number}] must be a tensor of integer ids, got {found}"
+            )
     lengths = [len(sentence) for sentence in sentences]
     flat = torch.cat(list(sentences))
     _check_flat_ids(flat, lengths, len(counts), "len(counts)")
@@ -300,7 +315,7 @@ def subsample(
 
 
 def check_counts(counts: Tensor) -> None:
-    """Raise :class:`ValueError` unless ``counts`` is a 1-D tensor of finite, non-negative counts.
+    """Raise :class:`ValueError` unless ``counts`` is 1-D, finite and non-negative.
 
     Args:
         counts (torch.Tensor): how often each id occurs, shape ``(V,)``.
@@ -313,18 +328,26 @@ def check_counts(counts: Tensor) -> None:
         ValueError: counts must be finite, got nan at id 1
     """
     if not isinstance(counts, Tensor) or counts.dim() != 1:
-        shape = tuple(counts.shape) if isinstance(counts, Tensor) else type(counts).__name__
+        shape = (
+            tuple(counts.shape) if isinstance(counts, Tensor) else type(counts).__name__
+        )
         raise ValueError(f"counts must be 1-D (one count per id), got shape {shape}")
     values = counts.double()
     finite = torch.isfinite(values)
     if not bool(finite.all()):
         first = int((~finite).nonzero()[0])
-        raise ValueError(f"counts must be finite, got {values[first].item()} at id {first}")
+        raise ValueError(
+            f"counts must be finite, got {values[first].item()} at id {first}"
+        )
     if bool((values < 0).any()):
-        raise ValueError(f"counts must be non-negative, got a minimum of {counts.min().item()}")
+        raise ValueError(
+            f"counts must be non-negative, got a minimum of {counts.min().item()}"
+        )
 
 
-def _check_flat_ids(flat: Tensor, lengths: list[int], upper: int, upper_name: str) -> None:
+def _check_flat_ids(
+    flat: Tensor, lengths: list[int], upper: int, upper_name: str
+) -> None:
     bad = (flat < 0) | (flat >= upper)
     if bool(bad.any()):
         first = int(bad.nonzero()[0])
@@ -347,7 +370,9 @@ def _flatten(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
     for number, tensor in enumerate(tensors):
         # Converting float ids to int64 would truncate 2.7 to 2 without a word.
         if tensor.numel() and not is_integer_dtype(tensor):
-            raise TypeError(f"sentences[{number}] must hold integer ids, got dtype {tensor.dtype}")
+            raise TypeError(
+                f"sentences[{number}] must hold integer ids, got dtype {tensor.dtype}"
+            )
     ids = torch.cat([tensor.to(torch.int64).reshape(-1) for tensor in tensors])
     lengths = torch.tensor([len(s) for s in sentences])
     sentence_of = torch.repeat_interleave(torch.arange(len(sentences)), lengths)

@@ -30,7 +30,13 @@ from torch import Tensor, nn
 
 from embedlab.device import default_device
 from embedlab.embedding import Embedding
-from embedlab.text import Vocabulary, cbow_pairs, check_counts, skipgram_pairs, subsample
+from embedlab.text import (
+    Vocabulary,
+    cbow_pairs,
+    check_counts,
+    skipgram_pairs,
+    subsample,
+)
 from embedlab.vectors import WordVectors
 
 __all__ = ["MODES", "TrainingLog", "Word2Vec", "Word2VecResult", "noise_distribution", "train", "train_word2vec"]
@@ -74,10 +80,12 @@ def noise_distribution(counts: Tensor, power: float = 0.75, exclude: Sequence[in
 
 
 def _check_sizes(num_embeddings: int, embedding_dim: int) -> None:
-    # The initial vectors are drawn from [-0.5 / D, 0.5 / D]: D = 0 would divide by zero.
-    for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+    # The initial vectors are drawn from [-0.5 / D, 0.5 / D]: D = 0 divides by zero.
+    sizes = (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim))
+    for name, value in sizes:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+            kind = type(value).__name__
+            raise TypeError(f"{name} must be an int, got {value!r} ({kind})")
         if value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
 

@@ -17,7 +17,14 @@ from embedlab.bench.methods import DTYPES, METHODS
 if TYPE_CHECKING:
     from embedlab.bench.runner import BenchConfig
 
-__all__ = ["QUICK", "add_bench_parser", "bench_config", "parse_bytes", "positive_int", "run_bench_command"]
+__all__ = [
+    "QUICK",
+    "add_bench_parser",
+    "bench_config",
+    "parse_bytes",
+    "positive_int",
+    "run_bench_command",
+]
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 
@@ -88,17 +95,31 @@ def _method_names(values: Sequence[str]) -> list[str]:
 class _Explicit(argparse.Action):
     """Store the value and remember that it was given, so that ``--quick`` keeps it."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001, ANN204
+    def __call__(  # type: ignore[override]
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         setattr(namespace, self.dest, values)
         namespace.explicit = {*namespace.explicit, self.dest}
 
 
 #: What ``--quick`` sets, unless the option is given too.
-QUICK = {"vocab": [10**3, 10**4], "batch": 1024, "dim": 64, "repeats": 3, "block_time": 0.005,
-         "bandwidth_size": 64 * 2**20}
+QUICK = {
+    "vocab": [10**3, 10**4],
+    "batch": 1024,
+    "dim": 64,
+    "repeats": 3,
+    "block_time": 0.005,
+    "bandwidth_size": 64 * 2**20,
+}
 
 
-def _check_output(path: Path, option: str, suffixes: Sequence[str] | None = None) -> None:
+def _check_output(
+    path: Path, option: str, suffixes: Sequence[str] | None = None
+) -> None:
     # Checked before the run, which may take minutes: a path that cannot be written
     # would otherwise be found out only at the end, with every measurement lost.
     if path.is_dir():
@@ -137,12 +158,13 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--vocab", type=positive_int, nargs="+", default=[10**3, 10**4, 10**5, 10**6],
-                        metavar="V", action=_Explicit, help="vocabulary sizes (1e5 notation accepted)")
-    parser.add_argument("--batch", type=positive_int, default=4096, metavar="B", action=_Explicit,
-                        help="ids per call")
-    parser.add_argument("--dim", type=positive_int, default=128, metavar="D", action=_Explicit,
-                        help="embedding_dim")
+    parser.add_argument("--vocab", type=positive_int, nargs="+", action=_Explicit,
+                        default=[10**3, 10**4, 10**5, 10**6], metavar="V",
+                        help="vocabulary sizes (1e5 notation accepted)")
+    parser.add_argument("--batch", type=positive_int, default=4096, metavar="B",
+                        action=_Explicit, help="ids per call")
+    parser.add_argument("--dim", type=positive_int, default=128, metavar="D",
+                        action=_Explicit, help="embedding_dim")
     parser.add_argument("--dtype", choices=list(DTYPES), default="float32", help="dtype of the table")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:<index>")
     parser.add_argument("--threads", type=positive_int, default=1,
@@ -154,9 +176,11 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.add_argument("--methods", nargs="+", default=list(METHODS), metavar="NAME",
                         help=f"methods to run, space- or comma-separated; choose from: {', '.join(METHODS)}")
     parser.add_argument("--memory-budget", type=parse_bytes, default="2GiB", metavar="SIZE",
-                        help="skip the methods and sizes that would need more memory than this")
+                        help="skip the methods and sizes that would need more memory "
+                        "than this")
     parser.add_argument("--bandwidth-size", type=parse_bytes, default="512MiB", metavar="SIZE",
-                        action=_Explicit, help="size of each array of the bandwidth measurement")
+                        action=_Explicit,
+                        help="size of each array of the bandwidth measurement")
     parser.add_argument("--no-memory", action="store_true", help="do not measure peak memory")
     parser.add_argument("--no-bandwidth", action="store_true", help="do not measure the memory bandwidth")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random table and ids")
@@ -167,9 +191,12 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run in seconds: V = 1e3 1e4, B = 1024, D = 64, 3 blocks of 5 ms, "
-                        "64 MiB arrays; any of these sizes given as an option is kept")
-    parser.set_defaults(handler=run_bench_command, command_parser=parser, explicit=frozenset())
+                        help="a smoke run in seconds: V = 1e3 1e4, B = 1024, D = 64, "
+                        "3 blocks of 5 ms, 64 MiB arrays; any of these sizes given as "
+                        "an option is kept")
+    parser.set_defaults(
+        handler=run_bench_command, command_parser=parser, explicit=frozenset()
+    )
     return parser
 
 
@@ -186,7 +213,8 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
     Examples::
 
         >>> from embedlab.__main__ import build_parser
-        >>> config = bench_config(build_parser().parse_args(["bench", "--quick", "--dim", "8"]))
+        >>> args = build_parser().parse_args(["bench", "--quick", "--dim", "8"])
+        >>> config = bench_config(args)
         >>> config.vocab, config.batch, config.dim, config.repeats
         ((1000, 10000), 1024, 8, 3)
     """
@@ -198,22 +226,36 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
         raise ValueError(f"argument --methods: {err}") from None
     sizes = {name: getattr(args, name) for name in QUICK}
     if args.quick:
-        sizes.update({name: value for name, value in QUICK.items() if name not in args.explicit})
+        kept = args.explicit
+        sizes.update({name: value for name, value in QUICK.items() if name not in kept})
     _check_output(args.json, "--json")
     if not args.no_plot:
         if args.plot.absolute() == args.json.absolute():
-            raise ValueError(f"--plot and --json are both {args.json}: give them different paths")
+            raise ValueError(
+                f"--plot and --json are both {args.json}: give them different paths"
+            )
         _check_output(args.plot, "--plot", _figure_formats())
     return BenchConfig(
-        vocab=tuple(sizes["vocab"]), batch=sizes["batch"], dim=sizes["dim"], dtype=args.dtype,
-        device=args.device, threads=args.threads, repeats=sizes["repeats"],
-        block_time=sizes["block_time"], methods=tuple(methods), memory_budget=args.memory_budget,
-        memory=not args.no_memory, bandwidth=not args.no_bandwidth,
-        bandwidth_bytes=sizes["bandwidth_size"], seed=args.seed,
+        vocab=tuple(sizes["vocab"]),
+        batch=sizes["batch"],
+        dim=sizes["dim"],
+        dtype=args.dtype,
+        device=args.device,
+        threads=args.threads,
+        repeats=sizes["repeats"],
+        block_time=sizes["block_time"],
+        methods=tuple(methods),
+        memory_budget=args.memory_budget,
+        memory=not args.no_memory,
+        bandwidth=not args.no_bandwidth,
+        bandwidth_bytes=sizes["bandwidth_size"],
+        seed=args.seed,
     )
 
 
-def run_bench_command(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
+def run_bench_command(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> int:
     """Run ``embedlab bench`` with parsed ``args``; return the exit status.
 
     Every option and output path is checked before the first measurement; a bad one
@@ -245,13 +287,19 @@ def run_bench_command(args: argparse.Namespace, parser: argparse.ArgumentParser,
             if args.plot.parent != Path():
                 args.plot.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(args.plot, "wb") as file:
-                figure.savefig(file, format=args.plot.suffix.lstrip(".").lower(), dpi=120)
+                figure_format = args.plot.suffix.lstrip(".").lower()
+                figure.savefig(file, format=figure_format, dpi=120)
             print(f"wrote {args.plot}")
-    except (Exception, MemoryError) as err:  # noqa: BLE001 - reported in one line, not a traceback
+    # Whatever fails (the allocator, a device, the disk) is reported in one line, not
+    # a traceback; MemoryError is listed because it is what a run most often meets.
+    except (Exception, MemoryError) as err:  # noqa: BLE001
         sys.stdout.flush()
-        kept = f"; the sizes measured before are in {args.json}" if args.json.exists() else ""
+        kept = ""
+        if args.json.exists():
+            kept = f"; the sizes measured before are in {args.json}"
         message = " ".join(str(err).split()) or "no message"
-        print(f"embedlab bench: error: {type(err).__name__}: {message}{kept}", file=sys.stderr)
+        name = type(err).__name__
+        print(f"embedlab bench: error: {name}: {message}{kept}", file=sys.stderr)
         return 2
     sys.stdout.flush()
     return 0

@@ -318,7 +318,7 @@ GROUPS: tuple[str, ...] = ("forward", "fwd+bwd dense", "fwd+bwd sparse", "NumPy 
 
 
 def table_memory(vocab: int, dim: int, dtype: torch.dtype, device: torch.device) -> int:
-    """Bytes :func:`make_workload` holds for a ``(vocab, dim)`` table, whatever runs on it.
+    """Bytes :func:`make_workload` holds for a ``(vocab, dim)`` table, whatever runs.
 
     That is the float32 table drawn on the CPU and the table in ``dtype`` on
     ``device``, the same tensor for float32 on the CPU. (The NumPy backward passes'
@@ -329,7 +329,7 @@ def table_memory(vocab: int, dim: int, dtype: torch.dtype, device: torch.device)
 
         >>> table_memory(1000, 100, torch.float32, torch.device("cpu"))
         400000
-        >>> table_memory(1000, 100, torch.float16, torch.device("cpu"))   # float32, then float16
+        >>> table_memory(1000, 100, torch.float16, torch.device("cpu"))  # float32 first
         600000
     """
     itemsize = torch.empty((), dtype=dtype).element_size()

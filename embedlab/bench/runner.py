@@ -43,12 +43,14 @@ class BenchConfig:
         dim: ``embedding_dim`` ``D``. Default: 128.
         dtype: one of :data:`embedlab.bench.methods.DTYPES`. Default: ``"float32"``.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... Default: ``"cpu"``.
-        threads: intra-op threads PyTorch may use, at most :func:`os.cpu_count`. Default: 1.
+        threads: intra-op threads PyTorch may use, at most :func:`os.cpu_count`.
+            Default: 1.
         repeats: timed blocks per method and size. Default: 7.
         block_time: seconds per block. Default: 0.02.
         methods: names from :data:`embedlab.bench.methods.METHODS`. Default: all.
         memory_budget: bytes; a method that would need more at a size (see
-            :func:`~embedlab.bench.methods.skip_reason`) is skipped there. Default: 2 GiB.
+            :func:`~embedlab.bench.methods.skip_reason`) is skipped there.
+            Default: 2 GiB.
         memory: measure peak memory per call. Default: ``True``.
         bandwidth: measure the memory bandwidth. Default: ``True``.
         bandwidth_bytes: size of each bandwidth array. Default: 512 MiB.
@@ -211,7 +213,9 @@ def run_bench(
             # A size where every method is skipped (the table itself over the budget)
             # builds nothing: its table may not fit in memory at all.
             if runs:
-                workload = make_workload(config.batch, v, config.dim, dtype, device, config.seed)
+                workload = make_workload(
+                    config.batch, v, config.dim, dtype, device, config.seed
+                )
                 distinct = workload.distinct
                 calls = {m.name: m.make(workload) for m in runs}
                 timings = time_side_by_side(
@@ -220,12 +224,15 @@ def run_bench(
                 workload.reset()
                 del workload, calls
             for m in methods:
-                record = {"method": m.name, "group": m.group, "vocab": v, "distinct_ids": distinct}
+                record = {"method": m.name, "group": m.group, "vocab": v}
+                record["distinct_ids"] = distinct
                 if m.name in reasons:
                     record.update(status="skipped", note=reasons[m.name])
                 else:
                     record.update(status="ok", **summarize(timings[m.name]))
-                    record["bytes_moved"] = m.bytes_moved(config.batch, distinct, v, config.dim, itemsize)
+                    record["bytes_moved"] = m.bytes_moved(
+                        config.batch, distinct, v, config.dim, itemsize
+                    )
                 records.append(record)
             if on_size is not None:
                 result["wall_s"] = time.perf_counter() - started
