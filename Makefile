@@ -4,6 +4,9 @@
 #   make book      build the book into _build/html, executing every chapter
 #   make test      run the whole test suite (what CI runs)
 #   make refresh   re-execute chapter notebooks in place (NOTEBOOKS="book/x.ipynb" for some)
+#   make gpu-check on a CUDA machine, with its own PyTorch: compare every chapter on CPU
+#                  and CUDA, run the cuda tests and the quick bench (writes gpu-report.md)
+#   make gpu-wheels  download into .whl/ the wheels gpu-check installs where they are missing
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +16,7 @@ NOTEBOOKS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test refresh inventories lock clean
+.PHONY: book test refresh inventories lock clean gpu-check gpu-wheels
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +38,13 @@ inventories: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# No .venv here: the GPU machine's own Python and PyTorch are the ones to check.
+gpu-check:
+	bash tools/gpu_check.sh
+
+gpu-wheels:
+	bash tools/gpu_wheels.sh
 
 # Re-resolve the newest compatible versions into constraints.txt (torch stays on the
 # release whose CPU wheel the project's machines carry).

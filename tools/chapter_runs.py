@@ -47,9 +47,14 @@ class ChapterRuns:
         jobs (int, optional): how many notebooks execute at the same time.
         workdir (Path, optional): where executed notebooks are written; a temporary
             folder, removed by :meth:`close`, by default.
+        env (dict, optional): environment variables set for every kernel, on top of
+            this process's (for example ``{"EMBEDLAB_DEVICE": "cuda"}``).
     """
 
-    def __init__(self, jobs: int = DEFAULT_JOBS, workdir: Path | None = None) -> None:
+    def __init__(
+        self, jobs: int = DEFAULT_JOBS, workdir: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        self._env = {**os.environ, **(env or {})}
         self._own_workdir = tempfile.TemporaryDirectory(prefix="chapter-runs-") if workdir is None else None
         self.workdir = Path(self._own_workdir.name) if self._own_workdir else workdir
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="chapter")
@@ -84,7 +89,7 @@ class ChapterRuns:
         output = self.workdir / f"{number:03d}-{path.name}"
         command = [sys.executable, "-m", "tools.execute", str(path), str(output)]
         start = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, cwd=ROOT, env=self._env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             return ChapterRun(path, None, seconds, f"executing {path.name} failed:\n{done.stderr[-5000:]}")
