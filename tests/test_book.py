@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError
 
 from tools.bookcheck import (
     BOOK,
@@ -29,6 +30,7 @@ from tools.build import EXECUTION_LOG, ChapterFailed, build_book, fill_cache
 from tools.chapter_runs import ChapterRun
 from tools.execute import execute, merge_adjacent_streams
 from tools.inventories import INVENTORY_DIR, entries, read_inventory
+from tools.refresh import main as refresh_main
 from tools.refresh import refresh
 
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
@@ -219,3 +221,19 @@ def test_refresh_joins_stream_chunks_that_timing_split() -> None:
         ("display_data", None, None),
         ("stream", "stdout", "c\n"),
     ]
+
+
+@pytest.mark.slow
+def test_refresh_leaves_the_file_as_it_was_when_a_cell_raises(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "raise RuntimeError('broken')")
+    before = path.read_bytes()
+    with pytest.raises(CellExecutionError, match="broken"):
+        refresh(path)
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
+
+
+def test_refresh_command_writes_nothing_for_a_chapter_that_raised(tmp_path: Path) -> None:
+    path = small_notebook(tmp_path, "1 / 0")
+    before = path.read_bytes()
+    assert refresh_main([str(path)]) == 1
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]

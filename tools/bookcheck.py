@@ -78,3 +78,9 @@ def notebook_problems(path: Path) -> list[str]:
             if output.output_type == "error":
                 problems.append(f"{path.name}: code cell {number} stores an error ({output.ename})")
     return problems
+
+
+def shown(path: Path) -> str:
+    """``path`` as messages show it: relative to the repository when it lies inside."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if ROOT in path.parents else str(path)

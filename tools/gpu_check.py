@@ -155,11 +155,15 @@ def read_junit(path: Path) -> TestCounts:
 def run_cuda_tests(workdir: Path) -> tuple[TestCounts, str]:
     """Run the tests marked ``cuda``; return their counts and pytest's last lines."""
     junit = workdir / "cuda-tests.xml"
+    # The book's own tests need the book toolchain (Jupyter Book), which a GPU machine
+    # does not carry, and hold no cuda test.
     command = [sys.executable, "-m", "pytest", "-m", "cuda", "-q", "-p", "no:cacheprovider",
-               f"--junitxml={junit}", "tests", "embedlab"]
+               f"--junitxml={junit}", "--ignore=tests/test_book.py", "tests", "embedlab"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-    return (read_junit(junit) if junit.is_file() else TestCounts(failures=["pytest did not run"])), tail
+    if not junit.is_file():
+        return TestCounts(failed=1, failures=["pytest did not run: its output follows"]), tail
+    return read_junit(junit), tail
 
 
 def run_bench(device: str) -> tuple[int, str]:

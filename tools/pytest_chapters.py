@@ -26,7 +26,7 @@ import difflib
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile, NbCellError, coalesce_streams
 
-from tools.bookcheck import ROOT, toc_notebooks
+from tools.bookcheck import shown, toc_notebooks
 from tools.chapter_runs import DEFAULT_JOBS, ChapterRun, ChapterRuns
 from tools.execute import stored_form
 
@@ -148,4 +148,4 @@ class RefreshCheck(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, 0, f"{self.path.relative_to(ROOT) if ROOT in self.path.parents else self.path.name}::refresh"
+        return self.path, 0, f"{shown(self.path)}::refresh"

@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.bookcheck import ROOT, toc_notebooks
+from embedlab.atomic import atomic_write
+from tools.bookcheck import shown, toc_notebooks
 from tools.chapter_runs import ChapterRuns
 from tools.execute import CELL_TIMEOUT, error_outputs, execute, stored_form
 
@@ -23,10 +24,15 @@ def refresh(path: Path, timeout: int = CELL_TIMEOUT, cwd: Path | None = None) ->
     """Execute ``path`` top to bottom in a fresh kernel and write it back with outputs.
 
     The kernel runs in ``cwd`` (default: the notebook's folder). A cell that raises
-    stops the refresh and leaves the file as it was.
+    stops the refresh and leaves the file as it was; so does a failed write.
     """
-    text = stored_form(execute(path, cwd, timeout=timeout))
-    path.write_text(text, encoding="utf-8")
+    write(path, stored_form(execute(path, cwd, timeout=timeout)))
+
+
+def write(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` all at once (:func:`embedlab.atomic.atomic_write`)."""
+    with atomic_write(path, encoding="utf-8") as file:
+        file.write(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,13 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     runs.start(notebooks)
     failed = 0
     for run in runs.results(notebooks):
-        name = run.path.relative_to(ROOT)
+        name = shown(run.path)
         problems = [run.failure] if run.executed is None else error_outputs(run.executed)
         if problems:
             failed += 1
             print(f"not refreshed {name}:", *problems, sep="\n  ", file=sys.stderr)
             continue
-        run.path.write_text(stored_form(run.executed), encoding="utf-8")
+        write(run.path, stored_form(run.executed))
         print(f"refreshed {name} ({run.seconds:.1f} s)", flush=True)
     runs.close()
     return 1 if failed else 0
