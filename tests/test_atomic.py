@@ -126,3 +126,13 @@ def test_bad_arguments(tmp_path: Path) -> None:
         with atomic_write(tmp_path / "missing" / "x", "wb"):
             pass
     assert names(tmp_path) == []
+
+
+def test_an_interrupt_mid_write_leaves_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(OLD)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(path, "wb") as file:
+            file.write(b"half")
+            raise KeyboardInterrupt
+    assert path.read_bytes() == OLD and names(tmp_path) == ["out.txt"]

@@ -201,3 +201,41 @@ def test_threads_are_bounded_by_the_machine() -> None:
     with pytest.raises(ValueError, match=f"threads must be at most {os.cpu_count()}, the CPUs this machine has "
                                          "\\(os.cpu_count\\(\\)\\), got 100000"):
         BenchConfig(threads=100000)
+    assert BenchConfig(threads=os.cpu_count()).threads == os.cpu_count()  # all of them is fine
+
+
+def test_save_result_leaves_the_old_file_when_the_disk_fills_up(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import contextlib
+
+    import embedlab.bench.report
+
+    real = embedlab.bench.report.atomic_write
+
+    class Full:
+        def __init__(self, file) -> None:  # noqa: ANN001
+            self.file = file
+
+        def write(self, text: str) -> int:
+            self.file.write(text[:10])
+            raise OSError(28, "No space left on device")
+
+    @contextlib.contextmanager
+    def filling_up(path, mode="w", *, encoding=None):  # noqa: ANN001, ANN202
+        with real(path, mode, encoding=encoding) as file:
+            yield Full(file)
+
+    monkeypatch.setattr(embedlab.bench.report, "atomic_write", filling_up)
+    path = tmp_path / "r.json"
+    path.write_text("the old result")
+    with pytest.raises(OSError, match="No space left"):
+        save_result({"schema": "embedlab-bench/1", "results": []}, path)
+    assert path.read_text() == "the old result" and [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_table_drawn_in_float32_and_cast_counts_both() -> None:
+    from embedlab.bench.methods import table_memory
+
+    cpu, meta = torch.device("cpu"), torch.device("meta")
+    assert table_memory(10, 3, torch.float32, cpu) == 120  # drawn in float32, used as it is
+    assert table_memory(10, 3, torch.float16, cpu) == 120 + 60
+    assert table_memory(10, 3, torch.float32, meta) == 120 + 120  # drawn on the CPU, then moved

@@ -461,3 +461,15 @@ def test_binary_refuses_an_empty_word(tmp_path: Path) -> None:
     path.write_bytes(b"1 1\n" + binary_entry(b"", [1.0]))
     with pytest.raises(ValueError, match="entry 1 \\(byte 4\\): expected a word before the space, got an empty one"):
         load_word2vec_format(path, binary=True)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"2 2\na 1 2\nb 3 4", ["a", "b"]), (b"1 1\na 1", ["a"]), (b"3 1\na 1\nb 2\nc 3\n", ["a", "b", "c"])],
+    ids=["no-final-newline", "one-row", "final-newline"],
+)
+def test_rows_of_the_smallest_size_all_fit(tmp_path: Path, content: bytes, words: list[str]) -> None:
+    # One-character words and numbers: the room made from the file's size is just enough.
+    path = tmp_path / "v.txt"
+    path.write_bytes(content)
+    assert load_word2vec_format(path).words == words
