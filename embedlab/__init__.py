@@ -5,7 +5,7 @@ re-exported here.
 """
 
 from embedlab import corpus, distributed, functional, scratch, text, vectors, word2vec
-from embedlab._checks import IdOutOfRangeError
+from embedlab._checks import EmptyTableError, IdOutOfRangeError, IndexTypeError
 from embedlab.device import default_device
 from embedlab.embedding import Embedding
 from embedlab.embedding_bag import EmbeddingBag
@@ -16,7 +16,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Embedding",
     "EmbeddingBag",
+    "EmptyTableError",
     "IdOutOfRangeError",
+    "IndexTypeError",
     "__version__",
     "corpus",
     "default_device",

@@ -150,7 +150,7 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
         num_embeddings (int): the number of rows.
 
     Raises:
-        IndexTypeError: (a :class:`TypeError` and an :class:`IndexError`) if
+        embedlab.IndexTypeError: (a :class:`TypeError` and an :class:`IndexError`) if
             ``padding_idx`` is not an int.
         ValueError: if ``padding_idx`` is not in ``[-num_embeddings, num_embeddings)``.
 
@@ -252,7 +252,7 @@ def embedding(
             ``max_norm`` is not positive.
         IdOutOfRangeError: if an id is outside ``[0, num_embeddings)``; it is an
             :class:`IndexError`, and it is raised before ``weight`` is renormed. In a
-            table without rows it is an :class:`~embedlab._checks.EmptyTableError`,
+            table without rows it is an :class:`~embedlab.EmptyTableError`,
             also a :class:`RuntimeError` as in PyTorch.
 
     Examples::
