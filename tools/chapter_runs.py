@@ -57,9 +57,23 @@ class ChapterRuns:
         self._env = {**os.environ, **(env or {})}
         self._own_workdir = tempfile.TemporaryDirectory(prefix="chapter-runs-") if workdir is None else None
         self.workdir = Path(self._own_workdir.name) if self._own_workdir else workdir
+        self.jobs = jobs
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="chapter")
         self._futures: dict[Path, Future[ChapterRun]] = {}
         self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._allowed = jobs
+        self._running = 0
+
+    def limit(self, jobs: int) -> None:
+        """Let at most ``jobs`` (at least 1, at most the constructor's) execute at once.
+
+        The test command lowers it while its own tests run beside the chapters, so that
+        no chapter's timing cells share a core with more than one other process.
+        """
+        with self._turn:
+            self._allowed = max(1, min(jobs, self.jobs))
+            self._turn.notify_all()
 
     def start(self, paths: list[Path]) -> None:
         """Queue every notebook in ``paths`` that has not been queued yet, in that order."""
@@ -86,6 +100,17 @@ class ChapterRuns:
             self._own_workdir.cleanup()
 
     def _execute(self, path: Path, number: int) -> ChapterRun:
+        with self._turn:
+            self._turn.wait_for(lambda: self._running < self._allowed)
+            self._running += 1
+        try:
+            return self._execute_now(path, number)
+        finally:
+            with self._turn:
+                self._running -= 1
+                self._turn.notify_all()
+
+    def _execute_now(self, path: Path, number: int) -> ChapterRun:
         output = self.workdir / f"{number:03d}-{path.name}"
         command = [sys.executable, "-m", "tools.execute", str(path), str(output)]
         start = time.perf_counter()

@@ -15,7 +15,9 @@ execution come:
   get the same executions.
 
 Notebook items and the tests that use ``chapter_runs`` run after the other tests, so
-the chapters execute while the unit tests run.
+the chapters execute while the unit tests run: one chapter at a time then, so that
+each process has a core (the chapters' timing cells need one), and every job once the
+other tests are done.
 """
 
 from __future__ import annotations
@@ -69,9 +71,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.option.collectonly:
         return
     runs = config.stash[RUNS]
+    phases = {_phase(item) for item in items}
+    if 0 in phases:
+        # One core for the other tests while they run, the rest for chapters.
+        runs.limit(runs.jobs - 1)
     runs.start([item.parent.path for item in items if _phase(item) == 1])
-    if any(_phase(item) == 2 for item in items):
+    if 2 in phases:
         runs.start(toc_notebooks())
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _phase(item) > 0:
+        item.config.stash[RUNS].limit(item.config.stash[RUNS].jobs)
 
 
 @pytest.fixture(scope="session")
