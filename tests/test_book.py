@@ -16,6 +16,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
+import embedlab
 from tools.bookcheck import (
     BOOK,
     MACHINE_SPECIFIC_TAG,
@@ -32,6 +33,7 @@ from tools.execute import execute, merge_adjacent_streams
 from tools.inventories import INVENTORY_DIR, entries, read_inventory
 from tools.refresh import main as refresh_main
 from tools.refresh import refresh
+from tools.setup_cell import has_setup_cell, setup_source
 
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 
@@ -50,6 +52,15 @@ def test_every_notebook_is_in_the_toc() -> None:
 @pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)
 def test_notebook_is_stored_executed_without_errors(path: Path) -> None:
     assert notebook_problems(path) == []
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
+def test_chapter_opens_with_the_setup_cell(path: Path) -> None:
+    assert has_setup_cell(nbformat.read(path, as_version=4)), "run: python -m tools.setup_cell"
+
+
+def test_setup_cell_names_the_books_version() -> None:
+    assert f"@v{embedlab.__version__}\"" in setup_source()
 
 
 @pytest.mark.parametrize("source", sorted(INVENTORY_DIR.glob("*.txt")), ids=lambda p: p.stem)
