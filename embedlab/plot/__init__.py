@@ -1,6 +1,8 @@
 """Figures the book draws from code, so that every picture matches what the code does.
 
-One module per chapter; the functions are re-exported here.
+One module per chapter; the functions are re-exported here. Importing the package
+applies :func:`~embedlab.plot.style.use_book_style`, so every figure a chapter draws is
+in the book's style and shown as SVG.
 """
 
 from embedlab.plot.api import plot_table_memory
@@ -9,6 +11,9 @@ from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
 from embedlab.plot.parameters import plot_gradient_memory, plot_norm_balls, plot_renorm_histogram
 from embedlab.plot.scratch import plot_scatter_add
+from embedlab.plot.style import use_book_style
+
+use_book_style()
 
 __all__ = [
     "plot_bench",
@@ -22,4 +27,5 @@ __all__ = [
     "plot_scatter_add",
     "plot_table_memory",
     "row_drift",
+    "use_book_style",
 ]

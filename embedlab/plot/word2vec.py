@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from embedlab.plot._labels import place_labels
+from embedlab.plot.style import FIGURE_WIDTH, MIN_FONT_PT
 from embedlab.vectors import pca_2d
 
 #: The colour of words without a category (function words).
@@ -44,7 +46,7 @@ def plot_loss_curve(losses: Sequence[float], steps_per_epoch: int | None = None,
         raise ValueError("losses is empty: expected the loss of at least one step")
     if smooth < 1:
         raise ValueError(f"smooth must be at least 1, got {smooth}")
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.2))
     steps = np.arange(1, values.size + 1)
     ax.plot(steps, values, color="tab:blue", alpha=0.35, linewidth=0.8, label="loss of each step")
     smooth = min(smooth, values.size)
@@ -57,7 +59,6 @@ def plot_loss_curve(losses: Sequence[float], steps_per_epoch: int | None = None,
     ax.set_ylabel("negative-sampling loss")
     ax.set_title("word2vec training loss")
     ax.legend(loc="upper right", frameon=False)
-    fig.tight_layout()
     return fig
 
 
@@ -72,7 +73,10 @@ def plot_embedding_map(
 
     The projection is :func:`embedlab.vectors.pca_2d`. Words without a category are grey.
     Optional ``pairs`` are joined by arrows, e.g. to show that every country-to-capital
-    arrow points the same way.
+    arrow points the same way. A category has the same colour in every map drawn with
+    the same ``categories``. Each label is set where it covers no other label, point
+    or arrow, with a leader line when it had to move away from its point
+    (a label that finds no free place is left out); the legend sits below the axes.
 
     Args:
         words (list of str): the words, one per row of ``vectors``.
@@ -83,8 +87,8 @@ def plot_embedding_map(
 
     Returns:
         matplotlib.figure.Figure: one axes, with one scatter (collection) per category
-        in sorted order, then one for the words without a category if any, and one
-        text label per word.
+        shown, in sorted order, then one for the words without a category if any,
+        and one text label per word that found a free place.
 
     Raises:
         ValueError: if ``words`` and ``vectors`` do not match, or a word of ``pairs``
@@ -96,7 +100,7 @@ def plot_embedding_map(
         >>> fig = plot_embedding_map(["cat", "dog", "red", "the"], vectors, {"cat": "animal", "dog": "animal", "red": "colour"})
         >>> [text.get_text() for text in fig.axes[0].texts]
         ['cat', 'dog', 'red', 'the']
-        >>> fig.axes[0].get_legend_handles_labels()[1]
+        >>> [text.get_text() for text in fig.legends[0].get_texts()]
         ['animal', 'colour', 'other']
         >>> plt.close(fig)
     """
@@ -110,25 +114,34 @@ def plot_embedding_map(
                 raise ValueError(f"pair ({start!r}, {end!r}): {word!r} is not one of the words")
     coordinates, explained = pca_2d(vectors)
     points = coordinates.numpy()
-    fig, ax = plt.subplots(figsize=(7.5, 6.0))
-    groups = sorted({categories[w] for w in words if w in categories})
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 5.8))
+    # Colours follow every category of ``categories``, not only those shown, so a
+    # category has the same colour in every map drawn from one corpus.
+    every_group = sorted(set(categories.values()))
     palette = plt.get_cmap("tab10")
-    colour_of = {group: palette(i % 10) for i, group in enumerate(groups)}
+    colour_of = {group: palette(i % 10) for i, group in enumerate(every_group)}
+    groups = [g for g in every_group if any(categories.get(w) == g for w in words)]
     for group in [*groups, None]:
         members = [i for i, w in enumerate(words) if categories.get(w) == group]
         if not members:
             continue
         colour = colour_of[group] if group is not None else OTHER
-        ax.scatter(points[members, 0], points[members, 1], s=18, color=colour, label=group or "other")
-    for word, (x, y) in zip(words, points):
-        ax.annotate(word, (x, y), xytext=(3, 0), textcoords="offset points", fontsize=7.5, va="center",
-                    color=colour_of.get(categories.get(word), OTHER))
-    for start, end in pairs:
-        (x0, y0), (x1, y1) = points[row[start]], points[row[end]]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 0.8})
+        ax.scatter(points[members, 0], points[members, 1], s=18, color=colour,
+                   label=group or "other", zorder=3)
+    segments = [(points[row[start]], points[row[end]]) for start, end in pairs]
+    for head, tail in segments:
+        # The arrow stops short of both markers, so its head points at the capital
+        # without covering it; labels keep clear of the whole arrow.
+        ax.annotate("", xy=tail, xytext=head, arrowprops={
+            "arrowstyle": "-|>", "color": "0.45", "lw": 0.8, "shrinkA": 4, "shrinkB": 4})
+    # Room around the points for labels set beside the outermost ones.
+    ax.margins(x=0.18, y=0.12)
     ax.set_xlabel(f"first principal component ({explained[0]:.0%} of the variance)")
     ax.set_ylabel(f"second principal component ({explained[1]:.0%})")
-    ax.legend(loc="best", fontsize=8, frameon=False)
     ax.set_title(title)
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncols=min(len(groups) + 1, 5), frameon=False)
+    ax.set(xlim=ax.get_xlim(), ylim=ax.get_ylim())
+    place_labels(ax, points, words,
+                 [colour_of.get(categories.get(w), OTHER) for w in words],
+                 fontsize=MIN_FONT_PT, avoid=segments)
     return fig
