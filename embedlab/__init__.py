@@ -5,7 +5,17 @@ re-exported here.
 """
 
 from embedlab import corpus, distributed, functional, scratch, text, vectors, word2vec
-from embedlab._checks import EmptyTableError, IdOutOfRangeError, IndexTypeError
+from embedlab._checks import (
+    BagIdOutOfRangeError,
+    DtypeMismatchError,
+    EmptyTableError,
+    IdOutOfRangeError,
+    IndexDtypeError,
+    IndexTypeError,
+    NegativeSizeError,
+    PaddingIdxError,
+    WeightShapeError,
+)
 from embedlab.device import default_device
 from embedlab.embedding import Embedding
 from embedlab.embedding_bag import EmbeddingBag
@@ -14,11 +24,17 @@ from embedlab.seeding import seed_everything
 __version__ = "0.1.0"
 
 __all__ = [
+    "BagIdOutOfRangeError",
+    "DtypeMismatchError",
     "Embedding",
     "EmbeddingBag",
     "EmptyTableError",
     "IdOutOfRangeError",
+    "IndexDtypeError",
     "IndexTypeError",
+    "NegativeSizeError",
+    "PaddingIdxError",
+    "WeightShapeError",
     "__version__",
     "corpus",
     "default_device",

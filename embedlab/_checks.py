@@ -37,6 +37,48 @@ class NegativeSizeError(ValueError, RuntimeError):
     """A negative table size; also a :class:`RuntimeError`, as PyTorch raises for it."""
 
 
+class BagIdOutOfRangeError(IdOutOfRangeError, RuntimeError):
+    """An id of a bag lies outside ``[0, num_embeddings)``.
+
+    Also a :class:`RuntimeError`, which :func:`torch.nn.functional.embedding_bag`
+    raises for it (where :func:`torch.nn.functional.embedding` raises an
+    :class:`IndexError`).
+    """
+
+
+class IndexDtypeError(TypeError, RuntimeError):
+    """Ids (or offsets) of a dtype a lookup does not take, such as ``float32``.
+
+    Also a :class:`RuntimeError`, which PyTorch's lookups raise for it.
+    """
+
+
+class DtypeMismatchError(TypeError, RuntimeError):
+    """Two tensors that must share a dtype do not (``per_sample_weights`` and ``weight``).
+
+    Also a :class:`RuntimeError`, which PyTorch raises for it.
+    """
+
+
+class WeightShapeError(ValueError, AssertionError, RuntimeError):
+    """A table that is not 2-D, or not of the shape its module was given.
+
+    PyTorch raises a different type in each place: a :class:`RuntimeError` in
+    :func:`torch.nn.functional.embedding`, a :class:`ValueError` in
+    :func:`torch.nn.functional.embedding_bag` and an :class:`AssertionError` in the
+    modules' constructors and ``from_pretrained``; this error is all three.
+    """
+
+
+class PaddingIdxError(ValueError, AssertionError, RuntimeError):
+    """A ``padding_idx`` outside ``[-num_embeddings, num_embeddings)``.
+
+    A :class:`ValueError`, and what PyTorch raises for it: an :class:`AssertionError`
+    (the modules, :func:`torch.nn.functional.embedding`) or a :class:`RuntimeError`
+    (:func:`torch.nn.functional.embedding_bag`).
+    """
+
+
 def check_size(value: object, name: str) -> int:
     """Return ``value`` if it is a non-negative int (not a ``bool``, as in PyTorch).
 
@@ -48,7 +90,10 @@ def check_size(value: object, name: str) -> int:
         kind = type(value).__name__
         raise TypeError(f"{name} must be an int, got {value!r} ({kind})")
     if value < 0:
-        raise NegativeSizeError(f"{name} must be non-negative, got {value}")
+        raise NegativeSizeError(
+            f"{name} must be non-negative, got {value} "
+            "(Trying to create tensor with negative dimension)"
+        )
     return int(value)
 
 
@@ -59,8 +104,19 @@ def is_integer_dtype(ids: Ids) -> bool:
     return np.issubdtype(ids.dtype, np.integer)
 
 
-def check_index_dtype(ids: Ids, allowed: tuple[torch.dtype, ...] | None = None, name: str = "ids") -> None:
-    """Raise :class:`TypeError` unless ``ids`` holds integers, and of an ``allowed`` dtype if given."""
+# What PyTorch's lookups say about ids of another dtype; kept in our message so that
+# code matching on PyTorch's wording still matches.
+_TORCH_DTYPE_PHRASE = "to have one of the following scalar types: Long, Int"
+
+
+def check_index_dtype(
+    ids: Ids, allowed: tuple[torch.dtype, ...] | None = None, name: str = "ids"
+) -> None:
+    """Raise :class:`TypeError` unless ``ids`` holds integers, of an ``allowed`` dtype if given.
+
+    A tensor of a dtype outside ``allowed`` raises :class:`IndexDtypeError`, also a
+    :class:`RuntimeError` as in PyTorch.
+    """
     if allowed is not None and isinstance(ids, np.ndarray):
         # allowed holds torch dtypes: only a tensor will do, and NumPy's dtype names
         # (int64) read like torch's, so the message must say it is the container.
@@ -75,13 +131,25 @@ def check_index_dtype(ids: Ids, allowed: tuple[torch.dtype, ...] | None = None, 
             raise TypeError(f"{name} must hold integers, got dtype {ids.dtype}")
     elif ids.dtype not in allowed:
         expected = " or ".join(str(d) for d in allowed)
-        raise TypeError(f"{name} must have dtype {expected}, got {ids.dtype}")
+        raise IndexDtypeError(
+            f"{name} must have dtype {expected}, got {ids.dtype} (expected tensor "
+            f"for argument '{name}' {_TORCH_DTYPE_PHRASE})"
+        )
 
 
-def check_ids_in_range(ids: Ids, upper: int, upper_name: str, name: str = "ids") -> None:
-    """Raise :class:`IdOutOfRangeError` naming the first id outside ``[0, upper)`` and where it is.
+def check_ids_in_range(
+    ids: Ids,
+    upper: int,
+    upper_name: str,
+    name: str = "ids",
+    error: type[IdOutOfRangeError] = IdOutOfRangeError,
+    torch_phrase: str = "",
+) -> None:
+    """Raise ``error`` naming the first id outside ``[0, upper)`` and where it is.
 
-    With ``upper == 0`` the error is an :class:`EmptyTableError`.
+    With ``upper == 0`` the error is an :class:`EmptyTableError`. ``torch_phrase``,
+    PyTorch's own words for the case, is appended to the message after formatting
+    with ``flat`` (the flat position of the first bad id), ``value`` and ``upper``.
 
     On CUDA this costs one synchronisation, and it replaces a device-side assert
     that would otherwise end the process.
@@ -89,21 +157,23 @@ def check_ids_in_range(ids: Ids, upper: int, upper_name: str, name: str = "ids")
     bad = (ids < 0) | (ids >= upper)
     if not bool(bad.any()):
         return
-    if upper == 0:
-        count = ids.numel() if isinstance(ids, torch.Tensor) else ids.size
-        raise EmptyTableError(
-            f"{name} holds {count} ids, but the table is empty ({upper_name}=0): "
-            "no id is valid"
-        )
     if isinstance(bad, torch.Tensor):
         first = tuple(int(i) for i in bad.nonzero()[0].tolist())
-        count = int(bad.sum())
     else:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        count = int(bad.sum())
+    count = int(bad.sum())
+    total = ids.numel() if isinstance(ids, torch.Tensor) else ids.size
     value = int(ids[first])
+    flat = int(np.ravel_multi_index(first, ids.shape)) if first else 0
+    phrase = torch_phrase.format(flat=flat, value=value, upper=upper)
+    if upper == 0:
+        raise EmptyTableError(
+            f"{name} holds {total} ids, but the table is empty ({upper_name}=0): "
+            f"no id is valid{'; ' + phrase if phrase else ''}"
+        )
     where = f"{name}[{', '.join(map(str, first))}]" if first else name
-    raise IdOutOfRangeError(
-        f"{where} = {value} is out of range: expected 0 <= id < {upper} ({upper_name}={upper}); "
-        f"{count} of {ids.numel() if isinstance(ids, torch.Tensor) else ids.size} ids are out of range"
+    raise error(
+        f"{where} = {value} is out of range: expected 0 <= id < {upper} "
+        f"({upper_name}={upper}); {count} of {total} ids are out of range"
+        f"{'; ' + phrase if phrase else ''}"
     )

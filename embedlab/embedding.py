@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from embedlab._checks import check_size
+from embedlab._checks import WeightShapeError, check_size
 from embedlab.functional import check_max_norm, embedding, normalize_padding_idx
 
 __all__ = ["Embedding"]
@@ -28,16 +28,18 @@ def table_parameter(
         TypeError: if a size is not an int.
         NegativeSizeError: (a :class:`ValueError` and a :class:`RuntimeError`, as in
             PyTorch) if a size is negative.
-        ValueError: if ``weight`` is not ``(num_embeddings, embedding_dim)``.
+        embedlab.WeightShapeError: if ``weight`` is not ``(num_embeddings, embedding_dim)``
+            (also an :class:`AssertionError`, as in PyTorch).
     """
     check_size(num_embeddings, "num_embeddings")
     check_size(embedding_dim, "embedding_dim")
     if weight is None:
         weight = torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
     elif tuple(weight.shape) != (num_embeddings, embedding_dim):
-        raise ValueError(
+        raise WeightShapeError(
             f"_weight has shape {tuple(weight.shape)}, expected "
-            f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
+            f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim}) "
+            "(Shape of weight does not match num_embeddings and embedding_dim)"
         )
     return nn.Parameter(weight, requires_grad=requires_grad)
 
@@ -242,7 +244,8 @@ class Embedding(nn.Module):
             sparse (bool): see :class:`Embedding`. Default: ``False``.
 
         Raises:
-            ValueError: if ``embeddings`` is not 2-D.
+            embedlab.WeightShapeError: if ``embeddings`` is not 2-D (also an
+                :class:`AssertionError`, as in PyTorch).
 
         Examples::
 
@@ -254,9 +257,10 @@ class Embedding(nn.Module):
             (True, False)
         """
         if embeddings.dim() != 2:
-            raise ValueError(
-                f"embeddings must be 2-D (num_embeddings, embedding_dim), got {embeddings.dim()}-D "
-                f"with shape {tuple(embeddings.shape)}"
+            raise WeightShapeError(
+                f"embeddings must be 2-D (num_embeddings, embedding_dim), got "
+                f"{embeddings.dim()}-D with shape {tuple(embeddings.shape)} "
+                "(Embeddings parameter is expected to be 2-dimensional)"
             )
         rows, cols = embeddings.shape
         return cls(

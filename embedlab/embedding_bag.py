@@ -5,9 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from embedlab._checks import WeightShapeError
 from embedlab.embedding import reset_table_, table_parameter
 from embedlab.functional import check_max_norm, normalize_padding_idx
-from embedlab.functional_bag import MODES, embedding_bag
+from embedlab.functional.bag import MODES, embedding_bag
 
 __all__ = ["EmbeddingBag"]
 
@@ -95,14 +96,19 @@ class EmbeddingBag(nn.Module):
         super().__init__()
         self.weight = table_parameter(num_embeddings, embedding_dim, _weight, True, device, dtype)
         if mode not in MODES:
-            raise ValueError(f"mode must be 'sum', 'mean' or 'max', got {mode!r}")
+            raise ValueError(
+                f"mode must be 'sum', 'mean' or 'max', got {mode!r} "
+                "(mode has to be one of sum, mean or max)"
+            )
         check_max_norm(max_norm)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = normalize_padding_idx(
+            padding_idx, num_embeddings, "padding_idx must be within num_embeddings"
+        )
         if _weight is None:
             self.reset_parameters()
         self.mode = mode
@@ -195,7 +201,8 @@ class EmbeddingBag(nn.Module):
                 as for :class:`EmbeddingBag`.
 
         Raises:
-            ValueError: if ``embeddings`` is not 2-D.
+            embedlab.WeightShapeError: if ``embeddings`` is not 2-D (also an
+                :class:`AssertionError`, as in PyTorch).
 
         Examples::
 
@@ -207,9 +214,10 @@ class EmbeddingBag(nn.Module):
             (True, False)
         """
         if embeddings.dim() != 2:
-            raise ValueError(
-                f"embeddings must be 2-D (num_embeddings, embedding_dim), got {embeddings.dim()}-D "
-                f"with shape {tuple(embeddings.shape)}"
+            raise WeightShapeError(
+                f"embeddings must be 2-D (num_embeddings, embedding_dim), got "
+                f"{embeddings.dim()}-D with shape {tuple(embeddings.shape)} "
+                "(Embeddings parameter is expected to be 2-dimensional)"
             )
         rows, cols = embeddings.shape
         bag = cls(

@@ -254,7 +254,7 @@ def test_bad_arguments_are_named(kwargs, error, message):
         (torch.tensor([1, 2]), None, "a 1-D input needs offsets"),
         (torch.tensor(1), torch.tensor([0]), "got 0-D"),
         (torch.zeros(1, 1, 1, dtype=torch.long), None, "got 3-D"),
-        (torch.tensor([1, 2]), torch.tensor([[0]]), "offsets must be 1-D"),
+        (torch.tensor([1, 2]), torch.tensor([[0]]), "offsets has to be a 1D Tensor"),
     ],
 )
 def test_bad_shapes_are_named(ids, offsets, message):

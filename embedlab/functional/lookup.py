@@ -1,6 +1,6 @@
 """The embedding lookup written out by hand: a row gather forward, a scatter-add backward.
 
-:func:`embedding` is a drop-in replacement for :func:`torch.nn.functional.embedding`
+:func:`~embedlab.functional.embedding` is a drop-in replacement for :func:`torch.nn.functional.embedding`
 that never calls PyTorch's embedding kernels. The book uses it to show that the
 embedding layer is nothing more than indexing, and that its gradient is nothing
 more than adding each output gradient back onto the row it came from.
@@ -15,11 +15,18 @@ from torch import Tensor
 from embedlab._checks import (
     IdOutOfRangeError,
     IndexTypeError,
+    PaddingIdxError,
+    WeightShapeError,
     check_ids_in_range,
     check_index_dtype,
 )
 
-__all__ = ["check_max_norm", "embedding", "embedding_bag", "normalize_padding_idx"]
+__all__ = ["check_max_norm", "embedding", "inspectable", "normalize_padding_idx"]
+
+# PyTorch's words for an out-of-range id in its lookup, kept in ours.
+_TORCH_RANGE_PHRASE = "index out of range in self"
+# And for a lookup in a table without rows.
+_TORCH_EMPTY_PHRASE = "index_select(): self indexing axis dim should be positive"
 
 _INDEX_DTYPES = (torch.int64, torch.int32)
 
@@ -29,45 +36,55 @@ _RENORM_EPS = 1e-7
 
 
 class _Lookup(torch.autograd.Function):
-    """Gather rows of ``weight`` at flat ``ids``; the backward adds gradients back onto those rows."""
+    """Gather rows of ``weight`` at flat ``ids``; the backward adds gradients back onto those rows.
+
+    Written in the ``setup_context`` style, with every op in the forward and the
+    backward one that :mod:`torch.func` can batch, so that torch.func derives the vmap
+    rule (``generate_vmap_rule``) and ``grad``, ``vjp``, ``jacrev`` and ``vmap`` work
+    over the weight as well as the ids.
+    """
+
+    generate_vmap_rule = True
 
     @staticmethod
     def forward(  # type: ignore[override]
-        ctx: torch.autograd.function.FunctionCtx,
         weight: Tensor,
         ids: Tensor,
         padding_idx: int | None,
         scale_grad_by_freq: bool,
         sparse: bool,
     ) -> Tensor:
-        # ids are kept as a plain attribute with their version, not via save_for_backward:
-        # that costs about 5 us a call (several percent of a whole lookup of 4096 ids), and
-        # the one safeguard it offers for a tensor that needs no gradient, the check that
-        # it was not changed in place before the backward, is made by hand below.
-        ctx.ids = ids
-        ctx.ids_version = ids._version
+        return weight.index_select(0, ids)
+
+    @staticmethod
+    def setup_context(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx,
+        inputs: tuple[Tensor, Tensor, int | None, bool, bool],
+        output: Tensor,
+    ) -> None:
+        weight, ids, padding_idx, scale_grad_by_freq, sparse = inputs
+        # Saved the way autograd checks: a backward after ids were changed in place
+        # raises autograd's own "modified by an inplace operation" error, and
+        # torch.compile traces the saving instead of a hand-made version check.
+        ctx.save_for_backward(ids)
+        ctx.save_for_forward(ids)
         ctx.num_embeddings = weight.shape[0]
         ctx.padding_idx = padding_idx
         ctx.scale_grad_by_freq = scale_grad_by_freq
         ctx.sparse = sparse
-        return weight.index_select(0, ids)
 
     @staticmethod
-    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        ids = ctx.ids
-        if ids._version != ctx.ids_version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: the ids given to embedding are at version {ids._version}; "
-                f"expected version {ctx.ids_version} instead. Pass a clone if you must change them."
-            )
+    def backward(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, grad: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        (ids,) = ctx.saved_tensors
         if ctx.sparse:
             if ctx.scale_grad_by_freq:
-                # PyTorch 2.13 accepts this combination in the forward and fails here, in the
-                # backward, with a RuntimeError; we fail at the same point, the same way.
+                # PyTorch 2.13 accepts this combination in the forward and fails here,
+                # in the backward, with a RuntimeError; we fail at the same point.
                 raise RuntimeError(
-                    "embedding_backward: scale_grad_by_freq not supported with sparse gradients; "
-                    "pass sparse=False or scale_grad_by_freq=False"
+                    "embedding_backward: scale_grad_by_freq not supported with sparse "
+                    "gradients; pass sparse=False or scale_grad_by_freq=False"
                 )
             grad_weight = _sparse_weight_grad(grad, ids, ctx.num_embeddings, ctx.padding_idx)
         else:
@@ -75,6 +92,15 @@ class _Lookup(torch.autograd.Function):
                 grad, ids, ctx.num_embeddings, ctx.padding_idx, ctx.scale_grad_by_freq
             )
         return grad_weight, None, None, None, None
+
+    @staticmethod
+    def jvp(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, weight_tangent: Tensor, *_: object
+    ) -> Tensor:
+        # The lookup is linear in the weight: its tangent is the same lookup of the
+        # weight's tangent. padding_idx only affects the backward, as in PyTorch.
+        (ids,) = ctx.saved_tensors
+        return weight_tangent.index_select(0, ids)
 
 
 def _dense_weight_grad(
@@ -86,8 +112,10 @@ def _dense_weight_grad(
     # several times slower on that than a copy to contiguous memory and an add from it.
     grad = grad.contiguous()
     if scale_grad_by_freq:
-        _, position_to_row, counts = torch.unique(ids, return_inverse=True, return_counts=True)
-        grad = grad / counts[position_to_row].unsqueeze(1).to(grad.dtype)
+        # Counts per row, as PyTorch's kernel keeps them: a fixed (V,) shape, where
+        # torch.unique's data-dependent one would stop torch.compile and the meta device.
+        counts = ids.new_zeros(num_embeddings).index_add(0, ids, torch.ones_like(ids))
+        grad = grad / counts.index_select(0, ids).unsqueeze(1).to(grad.dtype)
     grad_weight = grad.new_zeros((num_embeddings, grad.shape[1])).index_add_(0, ids, grad)
     if padding_idx is not None:
         # Overwriting the row afterwards (rather than masking first) also discards
@@ -115,8 +143,11 @@ def _sparse_weight_grad(grad: Tensor, ids: Tensor, num_embeddings: int, padding_
 def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> None:
     # PyTorch's CPU kernel walks the sorted ids and computes one norm (and one .item())
     # per row; here all looked-up rows are handled at once by a few whole-tensor ops.
+    # A repeated id is scaled once per occurrence, from the same row to the same
+    # values, so the copies write equal rows: no sort (torch.unique) is needed, and
+    # with it no data-dependent shape, which torch.compile and meta tensors refuse.
     with torch.no_grad():
-        rows = torch.unique(ids).long()
+        rows = ids.long()
         picked = weight.index_select(0, rows)
         # As in PyTorch: the norm is taken in the weight's dtype, then compared and turned
         # into a scale in double, and the scale is rounded to the weight's dtype before
@@ -130,17 +161,36 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
         weight.detach().index_copy_(0, rows, scaled)
 
 
-def _check_weight(weight: Tensor) -> None:
+def _check_weight(weight: Tensor, torch_phrase: str = "'weight' must be 2-D") -> None:
     if not isinstance(weight, Tensor):
         raise TypeError(f"weight must be a torch.Tensor, got {type(weight).__name__}")
     if weight.dim() != 2:
-        raise ValueError(
+        raise WeightShapeError(
             f"weight must be 2-D (num_embeddings, embedding_dim), got {weight.dim()}-D "
-            f"with shape {tuple(weight.shape)}"
+            f"with shape {tuple(weight.shape)} ({torch_phrase})"
         )
 
 
-def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int | None:
+def inspectable(tensor: Tensor) -> bool:
+    """Whether ``tensor``'s values may be read on the host to check them.
+
+    Not on the meta device, which holds no values, nor while :func:`torch.compile`
+    traces, where reading a value would break the graph; there, as in PyTorch's own
+    kernels, bad values are left to the ops that use them.
+
+    Examples::
+
+        >>> inspectable(torch.zeros(2)), inspectable(torch.zeros(2, device="meta"))
+        (True, False)
+    """
+    return tensor.device.type != "meta" and not torch.compiler.is_compiling()
+
+
+def normalize_padding_idx(
+    padding_idx: int | None,
+    num_embeddings: int,
+    torch_phrase: str = "Padding_idx must be within num_embeddings",
+) -> int | None:
     """Return ``padding_idx`` as a row number in ``[0, num_embeddings)``, or ``None``.
 
     A negative ``padding_idx`` counts from the end, as in Python indexing.
@@ -148,11 +198,16 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
     Args:
         padding_idx (int, optional): the padding row, possibly negative.
         num_embeddings (int): the number of rows.
+        torch_phrase (str): PyTorch's words for an out-of-range ``padding_idx`` in the
+            caller's place, appended to the message. Default: those of
+            :class:`torch.nn.Embedding`.
 
     Raises:
         embedlab.IndexTypeError: (a :class:`TypeError` and an :class:`IndexError`) if
             ``padding_idx`` is not an int.
-        ValueError: if ``padding_idx`` is not in ``[-num_embeddings, num_embeddings)``.
+        embedlab.PaddingIdxError: (a :class:`ValueError`, an :class:`AssertionError`
+            and a :class:`RuntimeError`) if ``padding_idx`` is not in
+            ``[-num_embeddings, num_embeddings)``.
 
     Examples::
 
@@ -163,7 +218,7 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
         >>> normalize_padding_idx(10, 10)
         Traceback (most recent call last):
             ...
-        ValueError: padding_idx=10 is out of range: expected -10 <= padding_idx < 10 (num_embeddings=10)
+        embedlab._checks.PaddingIdxError: padding_idx=10 is out of range: expected -10 <= padding_idx < 10 (num_embeddings=10); Padding_idx must be within num_embeddings
     """
     if padding_idx is None:
         return None
@@ -175,9 +230,10 @@ def normalize_padding_idx(padding_idx: int | None, num_embeddings: int) -> int |
             f"({type(padding_idx).__name__})"
         )
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(
+        raise PaddingIdxError(
             f"padding_idx={padding_idx} is out of range: expected "
-            f"-{num_embeddings} <= padding_idx < {num_embeddings} (num_embeddings={num_embeddings})"
+            f"-{num_embeddings} <= padding_idx < {num_embeddings} "
+            f"(num_embeddings={num_embeddings}); {torch_phrase}"
         )
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
@@ -246,14 +302,22 @@ def embedding(
         - Output: :math:`(*, D)`, new memory (never a view of ``weight``).
 
     Raises:
-        TypeError: if ``input`` is not an int64 or int32 tensor (a NumPy array is
-            not one), or ``padding_idx`` is not an int.
-        ValueError: if ``weight`` is not 2-D, ``padding_idx`` is out of range or
-            ``max_norm`` is not positive.
-        IdOutOfRangeError: if an id is outside ``[0, num_embeddings)``; it is an
+        TypeError: if ``input`` is not a tensor (a NumPy array is not one), or
+            ``padding_idx`` is not an int (then an :class:`~embedlab.IndexTypeError`).
+        embedlab.IndexDtypeError: if ``input`` is not int64 or int32 (also a
+            :class:`RuntimeError`, as in PyTorch).
+        embedlab.WeightShapeError: if ``weight`` is not 2-D (also a :class:`RuntimeError`).
+        embedlab.PaddingIdxError: if ``padding_idx`` is out of range (also an
+            :class:`AssertionError`).
+        ValueError: if ``max_norm`` is not positive (PyTorch accepts any value).
+        embedlab.IdOutOfRangeError: if an id is outside ``[0, num_embeddings)``; it is an
             :class:`IndexError`, and it is raised before ``weight`` is renormed. In a
             table without rows it is an :class:`~embedlab.EmptyTableError`,
             also a :class:`RuntimeError` as in PyTorch.
+
+    Transforms: :mod:`torch.func` (``grad``, ``vjp``, ``jacrev``, ``vmap``, over the
+    weight and the ids), forward-mode AD, the meta device and
+    ``torch.compile(fullgraph=True)`` (dense gradients) all work as with PyTorch's.
 
     Examples::
 
@@ -273,21 +337,20 @@ def embedding(
         >>> embedding(torch.tensor([7]), weight)
         Traceback (most recent call last):
             ...
-        embedlab._checks.IdOutOfRangeError: input[0] = 7 is out of range: expected 0 <= id < 4 (num_embeddings=4); 1 of 1 ids are out of range
+        embedlab._checks.IdOutOfRangeError: input[0] = 7 is out of range: expected 0 <= id < 4 (num_embeddings=4); 1 of 1 ids are out of range; index out of range in self
     """
     _check_weight(weight)
     num_embeddings = weight.shape[0]
     padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
     check_max_norm(max_norm)
     check_index_dtype(input, allowed=_INDEX_DTYPES, name="input")
-    if num_embeddings == 0:
-        # index_select's own error here does not say that the table is empty.
-        check_ids_in_range(input, num_embeddings, "num_embeddings", name="input")
     # On the CPU, index_select bounds-checks anyway and we only reword its error (below);
     # elsewhere a bad id is a device-side assert that ends the process, so it must be
-    # caught beforehand, at the cost of one synchronisation.
-    if check_ids and input.device.type != "cpu":
-        check_ids_in_range(input, num_embeddings, "num_embeddings", name="input")
+    # caught beforehand, at the cost of one synchronisation. index_select's error in an
+    # empty table does not say that the table is empty.
+    needs_check = num_embeddings == 0 or (check_ids and input.device.type != "cpu")
+    if needs_check and inspectable(input):
+        _check_ids(input, num_embeddings)
     ids = input if input.dim() == 1 else input.reshape(-1)
     try:
         if max_norm is not None:
@@ -303,7 +366,7 @@ def embedding(
             # check fires before anything is written; rebuild its bare message with the
             # offending id and where it sits.
             try:
-                check_ids_in_range(input, num_embeddings, "num_embeddings", name="input")
+                _check_ids(input, num_embeddings)
             except IdOutOfRangeError as clearer:
                 raise clearer from None
         raise
@@ -311,5 +374,9 @@ def embedding(
     # instead would make autograd refuse in-place changes to the output.
     return rows if input.dim() == 1 else rows.view(*input.shape, weight.shape[1])
 
-# At the end: embedding_bag is built from embedding above, so functional_bag imports this module.
-from embedlab.functional_bag import embedding_bag  # noqa: E402
+
+def _check_ids(input: Tensor, num_embeddings: int) -> None:
+    phrase = _TORCH_EMPTY_PHRASE if num_embeddings == 0 else _TORCH_RANGE_PHRASE
+    check_ids_in_range(
+        input, num_embeddings, "num_embeddings", name="input", torch_phrase=phrase
+    )
