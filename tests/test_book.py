@@ -21,7 +21,10 @@ from tools.bookcheck import (
     BOOK,
     MACHINE_SPECIFIC_TAG,
     ROOT,
+    MAX_CODE_LINE,
+    MAX_OUTPUT_LINE,
     book_notebooks,
+    long_lines,
     notebook_problems,
     resolve_toc_entry,
     toc_files,
@@ -57,6 +60,33 @@ def test_notebook_is_stored_executed_without_errors(path: Path) -> None:
 @pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
 def test_chapter_opens_with_the_setup_cell(path: Path) -> None:
     assert has_setup_cell(nbformat.read(path, as_version=4)), "run: python -m tools.setup_cell"
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=lambda p: p.name)
+def test_chapter_code_and_outputs_fit_the_column(path: Path) -> None:
+    assert long_lines(path) == [], f"rewrap: code <= {MAX_CODE_LINE}, output <= {MAX_OUTPUT_LINE}"
+
+
+def test_guard_reports_a_long_code_line_and_a_long_output_line(tmp_path: Path) -> None:
+    fits = "x = 1  # " + "c" * (MAX_CODE_LINE - 9)
+    too_long = fits + "c"
+    path = small_notebook(tmp_path, f"{fits}\n{too_long}")
+    notebook = nbformat.read(path, as_version=4)
+    cell = notebook.cells[0]
+    cell.execution_count = 1
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="o" * MAX_OUTPUT_LINE + "\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="ok\n" + "o" * (MAX_OUTPUT_LINE + 1)),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "r" * 150}, execution_count=1),
+    ]
+    notebook.cells.insert(0, nbformat.v4.new_markdown_cell("m" * 200))
+    nbformat.write(notebook, path)
+    assert long_lines(path) == [
+        f"chapter.ipynb: code cell 2, line 2: {MAX_CODE_LINE + 1} characters (limit {MAX_CODE_LINE})",
+        f"chapter.ipynb: code cell 2, output line 2: {MAX_OUTPUT_LINE + 1} characters"
+        f" (limit {MAX_OUTPUT_LINE})",
+        f"chapter.ipynb: code cell 2, output line 1: 150 characters (limit {MAX_OUTPUT_LINE})",
+    ]
 
 
 def test_setup_cell_names_the_books_version() -> None:

@@ -84,3 +84,48 @@ def shown(path: Path) -> str:
     """``path`` as messages show it: relative to the repository when it lies inside."""
     path = path.resolve()
     return str(path.relative_to(ROOT)) if ROOT in path.parents else str(path)
+
+
+#: The widest code line a chapter may hold: what fits the book's column.
+MAX_CODE_LINE = 88
+#: The widest line a stored output (a text stream or ``text/plain``) may hold.
+MAX_OUTPUT_LINE = 100
+
+
+def _output_texts(output: nbformat.NotebookNode) -> list[str]:
+    """The text a stored output shows: a stream's text, or a result's ``text/plain``."""
+    if output.output_type == "stream":
+        text = output.get("text", "")
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+    return [text] if isinstance(text, str) else ["".join(text)]
+
+
+def long_lines(
+    path: Path, code_limit: int = MAX_CODE_LINE, output_limit: int = MAX_OUTPUT_LINE
+) -> list[str]:
+    """Code lines longer than ``code_limit`` and stored output lines longer than ``output_limit``.
+
+    Each problem names the chapter, the cell (counted from 1 over all cells, as
+    :func:`notebook_problems` counts them), the line within the cell and its length.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    problems = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        for line_number, line in enumerate(cell.source.splitlines(), start=1):
+            if len(line) > code_limit:
+                problems.append(
+                    f"{path.name}: code cell {number}, line {line_number}: "
+                    f"{len(line)} characters (limit {code_limit})"
+                )
+        for output in cell.get("outputs", []):
+            for text in _output_texts(output):
+                for line_number, line in enumerate(text.splitlines(), start=1):
+                    if len(line) > output_limit:
+                        problems.append(
+                            f"{path.name}: code cell {number}, output line {line_number}: "
+                            f"{len(line)} characters (limit {output_limit})"
+                        )
+    return problems
