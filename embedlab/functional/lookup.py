@@ -93,6 +93,14 @@ class _Lookup(torch.autograd.Function):
             )
         return grad_weight, None, None, None, None
 
+
+class _LookupWithJvp(_Lookup):
+    """:class:`_Lookup` with a forward-mode rule, for eager use.
+
+    Dynamo refuses to trace a Function that defines ``jvp``, so under
+    :func:`torch.compile` the plain :class:`_Lookup` is used instead.
+    """
+
     @staticmethod
     def jvp(  # type: ignore[override]
         ctx: torch.autograd.function.FunctionCtx, weight_tangent: Tensor, *_: object
@@ -175,15 +183,22 @@ def inspectable(tensor: Tensor) -> bool:
     """Whether ``tensor``'s values may be read on the host to check them.
 
     Not on the meta device, which holds no values, nor while :func:`torch.compile`
-    traces, where reading a value would break the graph; there, as in PyTorch's own
-    kernels, bad values are left to the ops that use them.
+    traces or :func:`torch.func.vmap` batches, where reading a value would break the
+    graph or is refused; there bad values are left to the ops that use them, which
+    on the CPU bounds-check every id.
 
     Examples::
 
         >>> inspectable(torch.zeros(2)), inspectable(torch.zeros(2, device="meta"))
         (True, False)
     """
-    return tensor.device.type != "meta" and not torch.compiler.is_compiling()
+    return (
+        tensor.device.type != "meta"
+        and not torch.compiler.is_compiling()
+        # Nor a tensor that torch.func's transforms wrapped: under vmap, even within
+        # grad, its values cannot be read (torch.func has no public test for this).
+        and not torch._C._functorch.is_functorch_wrapped_tensor(tensor)
+    )
 
 
 def normalize_padding_idx(
@@ -356,7 +371,8 @@ def embedding(
         if max_norm is not None:
             _renorm_(weight, ids, max_norm, norm_type)
         if torch.is_grad_enabled() and weight.requires_grad:
-            rows = _Lookup.apply(weight, ids, padding_idx, scale_grad_by_freq, sparse)
+            lookup = _Lookup if torch.compiler.is_compiling() else _LookupWithJvp
+            rows = lookup.apply(weight, ids, padding_idx, scale_grad_by_freq, sparse)
         else:
             # Nothing to differentiate: skip the Function and its bookkeeping.
             rows = weight.index_select(0, ids)
