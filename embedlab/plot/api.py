@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from embedlab.memory import ADAM_TABLES, REAL_TABLES, EmbeddingTable, table_bytes
 from embedlab.plot._bars import grouped_log_bars
+from embedlab.plot.style import MIN_FONT_PT
 
 __all__ = ["plot_table_memory"]
 
@@ -25,6 +26,7 @@ def plot_table_memory(
     One group of bars per table: one bar per dtype (the weight alone, from
     :func:`~embedlab.memory.table_bytes`) and, if ``adam`` is true, one for dense float32 training
     with Adam, which keeps :data:`~embedlab.memory.ADAM_TABLES` tables of that size.
+    Bars and labels are drawn for the book's column; the legend sits below the axes.
 
     Args:
         tables (list of embedlab.memory.EmbeddingTable): the tables, drawn top to bottom.
@@ -51,7 +53,10 @@ def plot_table_memory(
     """
     tables = list(tables)
     series = [
-        (str(dtype).removeprefix("torch."), [table_bytes(t.num_embeddings, t.embedding_dim, dtype) for t in tables])
+        (
+            str(dtype).removeprefix("torch."),
+            [table_bytes(t.num_embeddings, t.embedding_dim, dtype) for t in tables],
+        )
         for dtype in dtypes
     ]
     if adam:
@@ -61,12 +66,12 @@ def plot_table_memory(
                 [ADAM_TABLES * table_bytes(t.num_embeddings, t.embedding_dim) for t in tables],
             )
         )
-    fig, ax = grouped_log_bars([t.name for t in tables], series, bar_height_in=0.35, fontsize=8)
+    fig, ax = grouped_log_bars([t.name for t in tables], series)
     if limit is not None:
         size, label = limit
         ax.axvline(size, color="0.3", linestyle="--", linewidth=1)
         ax.text(size * 1.15, 0.98, label, transform=ax.get_xaxis_transform(), rotation=90,
-                va="top", fontsize=8, color="0.3")
+                va="top", fontsize=MIN_FONT_PT, color="0.3")
     ax.set_xlabel("bytes (log scale)")
     ax.set_title("memory of an embedding table")
     return fig

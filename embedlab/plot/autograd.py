@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from embedlab.plot.style import FIGURE_WIDTH
+
 
 def row_drift(trajectory: np.ndarray) -> np.ndarray:
     r"""How far each row of a weight has moved from where it started, after every step.
@@ -77,7 +79,7 @@ def plot_row_drift(
     vocab = next(iter(drifts.values())).shape[1]
     rows = list(range(vocab)) if rows is None else list(rows)
     fig, axes = plt.subplots(
-        1, len(drifts), figsize=(3.6 * len(drifts), 3.2), sharey=True, squeeze=False, layout="constrained"
+        1, len(drifts), figsize=(FIGURE_WIDTH, 3.4), sharey=True, squeeze=False
     )
     step_axis = np.arange(steps + 1)
     for ax, (name, drift) in zip(axes[0], drifts.items()):
@@ -91,5 +93,7 @@ def plot_row_drift(
         ax.set(title=name, xlabel="step")
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("distance from initial row")
-    axes[0][0].legend(fontsize=8)
+    # One legend for every panel, below them, so that it hides no line.
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(rows), 6), frameon=False)
     return fig

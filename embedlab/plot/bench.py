@@ -13,6 +13,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from embedlab.bench.report import fit_slope, ratio, series
+from embedlab.plot.style import FIGURE_WIDTH
+
+#: Height of one legend entry, in inches, at the book's 9 pt legend font.
+LEGEND_ROW_IN = 0.19
 
 __all__ = ["FIGURE_METHODS", "plot_bench", "plot_ratios"]
 
@@ -45,7 +49,8 @@ def _present(result: dict, methods: Sequence[str] | None) -> list[str]:
 def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
     """Time and peak memory against ``V``, and time against the bandwidth bound.
 
-    Three panels, all on log-log axes:
+    Three panels, one above the other, all on log-log axes, each with its legend to
+    its right, outside the axes:
 
     1. median time per call against the vocabulary size, with each method's fitted
        slope in the legend (1: grows in proportion to ``V``; 0: does not depend on it);
@@ -73,7 +78,12 @@ def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
         >>> plt.close(fig)
     """
     names = _present(result, methods)
-    fig, (ax_time, ax_memory, ax_roof) = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
+    # One panel per row, each with its legend to its right, outside the axes: the
+    # column holds one panel across, and up to 14 series would cover the lines.
+    panel_height = max(2.4, 0.6 + LEGEND_ROW_IN * (len(names) + 1))
+    fig, (ax_time, ax_memory, ax_roof) = plt.subplots(
+        3, 1, figsize=(FIGURE_WIDTH, 3 * panel_height)
+    )
     markers = "osD^v<>ph*"
     for i, name in enumerate(names):
         style = {"marker": markers[i % len(markers)], "color": f"C{i % 10}"}
@@ -88,11 +98,15 @@ def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
         if len(moved) == len(times):
             ax_roof.plot(moved, times, linestyle="none", label=name, **style)
 
-    ax_time.set(xlabel="vocabulary size V", ylabel="median time per call (s)", title="time")
-    ax_memory.set(xlabel="vocabulary size V", ylabel="peak memory per call (bytes)", title="peak memory")
-    ax_roof.set(xlabel="bytes the call must move", ylabel="median time per call (s)", title="against the bandwidth")
+    ax_time.set(xlabel="vocabulary size V", ylabel="median time per call (s)",
+                title="time")
+    ax_memory.set(xlabel="vocabulary size V", ylabel="peak memory per call (bytes)",
+                  title="peak memory")
+    ax_roof.set(xlabel="bytes the call must move", ylabel="median time per call (s)",
+                title="against the bandwidth")
     bandwidth = (result.get("bandwidth") or {}).get("bandwidth_Bps")
-    all_moved = [r["bytes_moved"] for r in result["results"] if r["status"] == "ok" and "bytes_moved" in r]
+    all_moved = [r["bytes_moved"] for r in result["results"]
+                 if r["status"] == "ok" and "bytes_moved" in r]
     if bandwidth and all_moved:
         span = np.geomspace(min(all_moved), max(all_moved), 50)
         ax_roof.plot(span, span / bandwidth, color="black", linewidth=1,
@@ -102,14 +116,14 @@ def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
         ax.set_yscale("log")
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_legend_handles_labels()[1]:
-            ax.legend(fontsize=7)
+            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     return fig
 
 
 def plot_ratios(result: dict, pairs: Sequence[tuple[str, str]]) -> Figure:
     """Ratios of median times against ``V``: one line per ``(numerator, denominator)``.
 
-    A dotted line marks a ratio of 1 (equal speed).
+    A dotted line marks a ratio of 1 (equal speed). The legend sits below the axes.
 
     Args:
         result: a benchmark result.
@@ -128,7 +142,7 @@ def plot_ratios(result: dict, pairs: Sequence[tuple[str, str]]) -> Figure:
         [2.0, 2.0]
         >>> plt.close(fig)
     """
-    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.0 + LEGEND_ROW_IN * len(pairs)))
     for i, (top, bottom) in enumerate(pairs):
         values = ratio(result, top, bottom)
         if values:
@@ -137,5 +151,6 @@ def plot_ratios(result: dict, pairs: Sequence[tuple[str, str]]) -> Figure:
     ax.set(xscale="log", yscale="log", xlabel="vocabulary size V", ylabel="ratio of median times")
     ax.grid(True, which="major", alpha=0.3)
     if ax.get_legend_handles_labels()[1]:
-        ax.legend(fontsize=8)
+        # Below the axes: inside, it would hide a line wherever it went.
+        fig.legend(loc="outside lower center", frameon=False)
     return fig

@@ -1,4 +1,4 @@
-"""Figures of the chapter *Bigger tables*: training memory, and ids routed to the ranks that own them."""
+"""Figures of the chapter *Bigger tables*: training memory; ids routed to their ranks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from embedlab.distributed import shard_bounds
 from embedlab.memory import EmbeddingTable
 from embedlab.memory_optim import training_memory
 from embedlab.plot._bars import grouped_log_bars
+from embedlab.plot.style import FIGURE_WIDTH
 
 __all__ = ["plot_sharded_lookup", "plot_training_memory"]
 
@@ -22,7 +23,7 @@ def plot_training_memory(
     """Horizontal bars of the memory of training each table with each optimizer (log scale).
 
     Each bar is :func:`embedlab.memory_optim.training_memory`'s total; one group per
-    table, one bar per optimizer, labelled with its size.
+    table, one bar per optimizer, labelled with its size; the legend sits below.
 
     Examples::
 
@@ -33,12 +34,17 @@ def plot_training_memory(
     """
     tables, optimizers = list(tables), list(optimizers)
     series = [
-        (name, [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total for t in tables])
+        (
+            name,
+            [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total
+             for t in tables],
+        )
         for name in optimizers
     ]
-    fig, ax = grouped_log_bars([t.name for t in tables], series, bar_height_in=0.3, fontsize=7)
+    fig, ax = grouped_log_bars([t.name for t in tables], series)
     ax.set_xlabel("bytes: weight + gradient + optimizer state (log scale)")
-    ax.set_title(f"memory of training a float32 table (sparse gradients: {num_ids} ids per batch)")
+    ax.set_title(f"memory of training a float32 table\n"
+                 f"(sparse gradients: {num_ids} ids per batch)")
     return fig
 
 
@@ -73,26 +79,31 @@ def plot_sharded_lookup(ids_per_rank: Sequence[Sequence[int]], num_embeddings: i
         return next(r for r, (lo, hi) in enumerate(bounds) if lo <= i < hi)
 
     longest = max([len(ids) for ids in ids_per_rank] + [1])
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * world), layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.1 + 0.8 * world))
     shard_x, box = longest + 3.0, 0.8
     for rank, ids in enumerate(ids_per_rank):
         y = world - 1 - rank
-        ax.text(-0.6, y, f"rank {rank}\nbatch", ha="right", va="center", fontsize=9)
+        ax.text(-0.6, y, f"rank {rank}\nbatch", ha="right", va="center", fontsize=10)
         lo, hi = bounds[rank]
-        ax.add_patch(Rectangle((shard_x, y - 0.35), 3.0, 0.7, facecolor=colours[rank % 10], alpha=0.25,
-                               edgecolor=colours[rank % 10]))
-        ax.text(shard_x + 1.5, y, f"rank {rank} shard\nrows {lo}\u2013{hi - 1}", ha="center", va="center",
-                fontsize=9)
+        ax.add_patch(Rectangle((shard_x, y - 0.35), 3.0, 0.7, facecolor=colours[rank % 10],
+                               alpha=0.25, edgecolor=colours[rank % 10]))
+        ax.text(shard_x + 1.5, y, f"rank {rank} shard\nrows {lo}\u2013{hi - 1}", ha="center",
+                va="center", fontsize=10)
         for k, i in enumerate(ids):
             r = owner(int(i))
-            # Opaque boxes above the arrows, so that an arrow passing behind a box is hidden.
-            ax.add_patch(Rectangle((k, y - box / 2), box, box, facecolor=colours[r % 10], zorder=3))
-            ax.text(k + box / 2, y, str(int(i)), ha="center", va="center", fontsize=8, zorder=4)
+            # Opaque boxes above the arrows, so that an arrow passing behind a box is
+            # hidden.
+            ax.add_patch(Rectangle((k, y - box / 2), box, box, facecolor=colours[r % 10],
+                                   zorder=3))
+            ax.text(k + box / 2, y, str(int(i)), ha="center", va="center", fontsize=10,
+                    zorder=4)
             target_y = world - 1 - r
-            ax.add_patch(FancyArrowPatch((k + box, y), (shard_x, target_y), arrowstyle="->", mutation_scale=8,
-                                         color=colours[r % 10], alpha=0.7, zorder=1))
+            ax.add_patch(FancyArrowPatch((k + box, y), (shard_x, target_y), arrowstyle="->",
+                                         mutation_scale=10, color=colours[r % 10], alpha=0.7,
+                                         zorder=1))
     ax.set_xlim(-2.5, shard_x + 3.5)
     ax.set_ylim(-0.8, world - 0.2)
     ax.axis("off")
-    ax.set_title(f"row-wise sharding: {num_embeddings} rows over {world} ranks; each id goes to its row's owner")
+    ax.set_title(f"row-wise sharding: {num_embeddings} rows over {world} ranks;\n"
+                 "each id goes to the rank that owns its row")
     return fig

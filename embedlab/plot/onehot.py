@@ -8,8 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from embedlab.onehot import lookup_cost, one_hot, onehot_cost
+from embedlab.plot.style import FIGURE_WIDTH
 
 HIGHLIGHT = "tab:orange"
 
@@ -56,16 +59,25 @@ def plot_onehot_product(weight: np.ndarray, index: int) -> Figure:
         raise ValueError(f"weight must be 2-D (V, D), got shape {weight.shape}")
     vocab, dim = weight.shape
     x = one_hot(np.array([index]), vocab)
+    size = (min(FIGURE_WIDTH, 2 + 0.45 * (vocab + 2 * dim)), 0.7 + 0.45 * vocab)
     fig, axes = plt.subplots(
-        1, 3, figsize=(2 + 0.45 * (vocab + 2 * dim), 0.5 + 0.45 * vocab), gridspec_kw={"width_ratios": [vocab, dim, dim]}
+        1, 3, figsize=size, gridspec_kw={"width_ratios": [vocab, dim, dim], "wspace": 0.15}
     )
     _draw_grid(axes[0], x, f"one-hot x (1×{vocab})")
     axes[0].add_patch(Rectangle((index - 0.5, -0.5), 1, 1, alpha=0.35, color=HIGHLIGHT, linewidth=0))
     _draw_grid(axes[1], weight, f"W ({vocab}×{dim}), row {index} selected", highlight_row=index)
     _draw_grid(axes[2], x @ weight, f"x W = W[{index}] (1×{dim})", highlight_row=0)
     for left, right, sign in ((axes[0], axes[1], "×"), (axes[1], axes[2], "=")):
-        x_mid = (left.get_position().x1 + right.get_position().x0) / 2
-        fig.text(x_mid, 0.5, sign, ha="center", va="center", fontsize=16)
+        # Centred in the gap between the two grids, wherever the layout puts them:
+        # the gap is measured when the figure is drawn.
+        def gap(renderer: object, left: plt.Axes = left, right: plt.Axes = right) -> Bbox:
+            a, b = left.get_window_extent(renderer), right.get_window_extent(renderer)
+            return Bbox.from_extents(a.x1, b.y0, b.x0, b.y1)
+
+        sign_text = Annotation(sign, xy=(0.5, 0.5), xycoords=gap, ha="center",
+                               va="center", fontsize=16, annotation_clip=False)
+        sign_text.set_in_layout(False)
+        fig.add_artist(sign_text)
     return fig
 
 
@@ -94,7 +106,7 @@ def plot_cost_model(vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: 
     vocab_sizes = list(vocab_sizes)
     onehot = [onehot_cost(batch, v, dim, itemsize) for v in vocab_sizes]
     lookup = [lookup_cost(batch, v, dim, itemsize) for v in vocab_sizes]
-    fig, (ax_flops, ax_mem) = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
+    fig, (ax_flops, ax_mem) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.2))
     ax_flops.loglog(vocab_sizes, [c.flops for c in onehot], "o-", label="one-hot @ W")
     # A lookup does no arithmetic; draw it as one operation per copied element so that
     # it can share the logarithmic axis.
@@ -105,5 +117,6 @@ def plot_cost_model(vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: 
     ax_mem.set(xlabel="vocabulary size V", ylabel="bytes allocated", title="extra memory")
     for ax in (ax_flops, ax_mem):
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend()
+        # Upper left stays empty: both curves start low, and only one-hot rises.
+        ax.legend(loc="upper left")
     return fig

@@ -11,6 +11,7 @@ import torch
 from matplotlib.figure import Figure
 
 from embedlab.parameters import gradient_bytes, sparse_break_even
+from embedlab.plot.style import FIGURE_WIDTH
 
 LOOKED_UP = "tab:orange"
 UNTOUCHED = "tab:blue"
@@ -63,7 +64,9 @@ def plot_renorm_histogram(
             f"{before.shape}, {after.shape}, {mask.shape}"
         )
     edges = np.histogram_bin_edges(np.concatenate([before, after, [max_norm]]), bins=bins)
-    fig, (ax_before, ax_after) = plt.subplots(1, 2, figsize=(9, 3.2), sharex=True, sharey=True, layout="constrained")
+    fig, (ax_before, ax_after) = plt.subplots(
+        1, 2, figsize=(FIGURE_WIDTH, 3.0), sharex=True, sharey=True
+    )
     ax_before.hist(before, bins=edges, color="0.6")
     ax_before.set_title(f"before the lookup: {before.size} rows")
     ax_after.hist(
@@ -117,7 +120,7 @@ def plot_norm_balls(
 
         >>> fig = plot_norm_balls([[0.6, 0.6], [0.2, 0.1]])
         >>> [ax.get_title() for ax in fig.axes]
-        ['p = 1: 1 of 2 rows rescaled', 'p = 2: 0 of 2 rows rescaled', 'p = inf: 0 of 2 rows rescaled']
+        ['p = 1\n1 of 2 rows rescaled', 'p = 2\n0 of 2 rows rescaled', 'p = inf\n0 of 2 rows rescaled']
         >>> plt.close(fig)
     """
     table = torch.as_tensor(_as_numpy(points), dtype=torch.float64)
@@ -126,7 +129,8 @@ def plot_norm_balls(
     ids = torch.arange(table.shape[0])
     extent = 1.15 * max(max_norm, float(table.abs().max()) if table.numel() else 0.0)
     fig, axes = plt.subplots(
-        1, len(norm_types), figsize=(3.2 * len(norm_types), 3.4), squeeze=False, layout="constrained"
+        1, len(norm_types), figsize=(FIGURE_WIDTH, 1.0 + FIGURE_WIDTH / len(norm_types)),
+        squeeze=False
     )
     for ax, p in zip(axes[0], norm_types):
         rescaled = table.clone()
@@ -141,11 +145,13 @@ def plot_norm_balls(
             ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": LOOKED_UP})
         ax.scatter(rescaled[moved, 0], rescaled[moved, 1], color=LOOKED_UP, marker="x", zorder=3, label="to")
         label = "inf" if math.isinf(p) else f"{p:g}"
-        ax.set_title(f"p = {label}: {int(moved.sum())} of {table.shape[0]} rows rescaled")
+        ax.set_title(f"p = {label}\n{int(moved.sum())} of {table.shape[0]} rows rescaled")
         ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal")
         ax.axhline(0, color="0.8", linewidth=0.5, zorder=0)
         ax.axvline(0, color="0.8", linewidth=0.5, zorder=0)
-    axes[0][0].legend(loc="upper left", fontsize=8)
+    # Below the panels, where it covers no point.
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center",
+               ncols=3, frameon=False)
     return fig
 
 
@@ -179,7 +185,7 @@ def plot_gradient_memory(
     dense = [gradient_bytes(v, embedding_dim, num_ids, itemsize=itemsize) for v in vocab_sizes]
     sparse = [gradient_bytes(v, embedding_dim, num_ids, sparse=True, itemsize=itemsize) for v in vocab_sizes]
     break_even = sparse_break_even(embedding_dim, num_ids, itemsize=itemsize)
-    fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.4))
     ax.loglog(vocab_sizes, dense, "o-", label="dense")
     ax.loglog(vocab_sizes, sparse, "s--", label="sparse (uncoalesced)")
     ax.axvline(break_even, color="0.4", linestyle=":", label=f"break-even V = {break_even:,}")

@@ -9,6 +9,7 @@ from matplotlib.patches import ConnectionPatch, Rectangle
 
 from embedlab._checks import check_ids_in_range, check_index_dtype
 from embedlab.plot.onehot import HIGHLIGHT, _draw_grid
+from embedlab.plot.style import FIGURE_WIDTH
 from embedlab.scratch import scatter_add_rows
 
 #: Colour of the arrows of ids that occur once.
@@ -38,7 +39,7 @@ def plot_scatter_add(ids: np.ndarray, dout: np.ndarray, num_embeddings: int) -> 
 
         >>> fig = plot_scatter_add(np.array([1, 3, 1]), np.ones((3, 2)), num_embeddings=4)
         >>> [ax.get_title() for ax in fig.axes]
-        ['upstream gradient dout (3×2)', 'dW (4×2): row 1 gets 2 rows of dout']
+        ['upstream gradient\ndout (3×2)', 'dW (4×2)\nrow 1 gets 2 rows of dout']
         >>> plt.close(fig)
     """
     ids = np.asarray(ids)
@@ -54,17 +55,17 @@ def plot_scatter_add(ids: np.ndarray, dout: np.ndarray, num_embeddings: int) -> 
     counts = np.bincount(ids, minlength=num_embeddings)
     repeated = [int(row) for row in np.flatnonzero(counts > 1)]
     batch, dim = dout.shape
-    fig, (ax_dout, ax_dW) = plt.subplots(
-        1, 2, figsize=(2.5 + 0.9 * dim, 0.9 + 0.45 * max(batch, num_embeddings)), gridspec_kw={"wspace": 1.2}
-    )
-    _draw_grid(ax_dout, dout, f"upstream gradient dout ({batch}×{dim})")
+    # Each title on two lines, so that two narrow grids' titles do not run together.
+    size = (min(FIGURE_WIDTH, 3.8 + 0.9 * dim), 1.4 + 0.45 * max(batch, num_embeddings))
+    fig, (ax_dout, ax_dW) = plt.subplots(1, 2, figsize=size, gridspec_kw={"wspace": 0.3})
+    _draw_grid(ax_dout, dout, f"upstream gradient\ndout ({batch}×{dim})")
     ax_dout.set_yticks(np.arange(batch), [f"ids[{i}] = {row}" for i, row in enumerate(ids)])
     ax_dout.tick_params(labelleft=True)
     if repeated:
-        summary = ", ".join(f"row {row} gets {counts[row]} rows of dout" for row in repeated)
+        summary = "\n".join(f"row {row} gets {counts[row]} rows of dout" for row in repeated)
     else:
         summary = "no repeated ids"
-    _draw_grid(ax_dW, dW, f"dW ({num_embeddings}×{dim}): {summary}")
+    _draw_grid(ax_dW, dW, f"dW ({num_embeddings}×{dim})\n{summary}")
     ax_dW.set_yticks(np.arange(num_embeddings), [f"row {row}" for row in range(num_embeddings)])
     ax_dW.tick_params(labelleft=False, labelright=True)
     for ax, rows in ((ax_dout, [i for i, row in enumerate(ids) if row in repeated]), (ax_dW, repeated)):
