@@ -11,7 +11,7 @@ from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
 #: Distances from its point, in points, at which a label is tried, nearest first.
-RADII_PT = (2.0, 6.0, 10.0, 15.0, 21.0, 28.0, 36.0, 46.0, 58.0)
+RADII_PT = (2.0, 6.0, 10.0, 15.0, 21.0, 28.0, 36.0, 46.0, 58.0, 72.0, 88.0)
 
 #: Directions tried at each distance: right, left, above, below first, as a reader
 #: expects, then the diagonals and the angles between.
