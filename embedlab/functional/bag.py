@@ -184,8 +184,11 @@ def embedding_bag(
     Differences from PyTorch 2.13 (each shown by a test): ``scale_grad_by_freq``
     divides by the true count of each id, where PyTorch's CPU kernel may divide by
     the count of another id (pytorch/pytorch#190063); ids after the last offset with
-    ``include_last_offset=True`` get a zero gradient, where PyTorch's CPU kernel
-    writes uninitialised values; a 2-D ``input`` with zero columns gives zeros,
+    ``include_last_offset=True`` belong to no bag in every mode and get a zero
+    gradient, where PyTorch's CPU kernel is not consistent with itself: it adds them
+    to the last bag in ``"max"`` mode and, with a ``padding_idx``, in every mode,
+    counts them in ``"mean"``'s divisor otherwise (pytorch/pytorch#89677), and writes
+    uninitialised values into their gradient; a 2-D ``input`` with zero columns gives zeros,
     where PyTorch raises; ``max_norm=0`` is refused, as by :func:`embedlab.functional.embedding`.
 
     Examples::

@@ -142,9 +142,15 @@ def _sparse_weight_grad(grad: Tensor, ids: Tensor, num_embeddings: int, padding_
         # includes ids that were looked up in a table of zero-width rows.
         ids, grad = ids[:0], grad[:0]
     # Left uncoalesced, as PyTorch leaves it: optimizers coalesce when they need to. The
-    # invariant check is skipped because the forward's index_select bounds-checked every id.
+    # invariant check is skipped because the forward's index_select bounds-checked every
+    # id. The values are the output gradient as it comes, stride-0 when expanded, as
+    # PyTorch keeps them: autograd then accumulates a second backward the way it does
+    # PyTorch's (concatenated, where contiguous values would be merged).
     return torch.sparse_coo_tensor(
-        ids.long().unsqueeze(0), grad.contiguous(), (num_embeddings, grad.shape[1]), check_invariants=False
+        ids.long().unsqueeze(0),
+        grad,
+        (num_embeddings, grad.shape[1]),
+        check_invariants=False,
     )
 
 
@@ -329,6 +335,12 @@ def embedding(
             :class:`IndexError`, and it is raised before ``weight`` is renormed. In a
             table without rows it is an :class:`~embedlab.EmptyTableError`,
             also a :class:`RuntimeError` as in PyTorch.
+
+    Difference from PyTorch 2.13, on purpose: with a ``float16`` or ``bfloat16``
+    weight the dense gradient of a row that many ids share is accumulated by
+    ``index_add_``, more accurately than by PyTorch's CPU kernel, which rounds to the
+    low precision after every addition; the two are then not bit-equal (a test shows
+    both errors against float64).
 
     Transforms: :mod:`torch.func` (``grad``, ``vjp``, ``jacrev``, ``vmap``, over the
     weight and the ids), forward-mode AD, the meta device and
