@@ -4,6 +4,8 @@
 #   make book      build the book into _build/html, executing every chapter
 #   make test      run the whole test suite (what CI runs)
 #   make refresh   re-execute chapter notebooks in place (NOTEBOOKS="book/x.ipynb" for some)
+#   make screenshots  after make book: every page in Chromium, to _build/screenshots
+#   make lab       JupyterLab on the chapters, in the pinned environment
 #   make gpu-check on a CUDA machine, with its own PyTorch: compare every chapter on CPU
 #                  and CUDA, run the cuda tests and the quick bench (writes gpu-report.md)
 #   make gpu-wheels  download into .whl/ the wheels gpu-check installs where they are missing
@@ -16,7 +18,7 @@ NOTEBOOKS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test refresh inventories lock clean gpu-check gpu-wheels
+.PHONY: book test refresh inventories lock clean gpu-check gpu-wheels screenshots lab
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +35,18 @@ test: $(STAMP)
 refresh: $(STAMP)
 	python -m tools.refresh $(NOTEBOOKS)
 
+# After make book: a screenshot of every page at desktop and phone width, for humans,
+# and the browser test's counts per page.
+screenshots: $(STAMP)
+	python -m tools.browser_check _build/html --screenshots _build/screenshots
+
 inventories: $(STAMP)
 	python -m tools.inventories
+
+# JupyterLab is installed on first use, so that make book and make test stay lean.
+lab: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet --constraint constraints.txt --editable '.[book,dev,lab]'
+	jupyter lab book/
 
 clean:
 	rm -rf _build
@@ -51,7 +63,7 @@ gpu-wheels:
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --editable '.[book,dev]' 'torch==2.13.0'
+	.lock-venv/bin/python -m pip install --quiet --editable '.[book,dev,lab]' 'torch==2.13.0'
 	.lock-venv/bin/python -m pip check
 	{ echo "# Every package of the book's environment, pinned; produced by 'make lock'."; \
 	  echo "# torch 2.13.0 resolves to the CPU wheel on the project's machines; see the README for CUDA."; \

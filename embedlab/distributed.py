@@ -13,7 +13,8 @@ the others :math:`\\lfloor V/N \\rfloor`, in rank order (:func:`shard_bounds`).
 Run ``python -m embedlab.distributed`` under ``torchrun`` for a demonstration that
 the sharded lookup, its gradient and an optimizer step equal those of one table::
 
-    torchrun --nproc-per-node 2 --master-addr 127.0.0.1 --master-port 29500 -m embedlab.distributed
+    torchrun --nproc-per-node 2 --master-addr 127.0.0.1 --master-port 29500 \\
+        -m embedlab.distributed
 """
 
 from __future__ import annotations

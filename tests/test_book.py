@@ -99,16 +99,13 @@ def test_intersphinx_inventory_matches_its_list(source: Path) -> None:
 
 
 @pytest.mark.slow
-def test_book_builds_without_warnings_from_the_sessions_executions(
-    chapter_runs: list[ChapterRun], tmp_path: Path
-) -> None:
-    result = build_book(path_output=tmp_path, runs=chapter_runs)
+def test_book_builds_without_warnings_from_the_sessions_executions(built_book) -> None:
+    result = built_book.result
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     assert EXECUTION_LOG not in result.stdout, "the build executed a chapter a second time"
-    html = tmp_path / "_build" / "html"
     for page in ("book/intro.html", "book/one_hot_problem.html", "book/api.html", "book/execution.html"):
-        assert (html / page).is_file(), f"{page} was not built"
-    assert "embedlab.onehot.one_hot" in (html / "book/api.html").read_text(encoding="utf-8")
+        assert (built_book.html / page).is_file(), f"{page} was not built"
+    assert "embedlab.onehot.one_hot" in (built_book.html / "book/api.html").read_text(encoding="utf-8")
 
 
 # Deliberately broken notebooks: each must make the suite fail.

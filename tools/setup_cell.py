@@ -34,7 +34,8 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("embedlab") is None:
-    source = os.environ.get("EMBEDLAB_SOURCE", "{repository}@v{version}")
+    default = "{repository}@v{version}"
+    source = os.environ.get("EMBEDLAB_SOURCE", default)
     requirement = f"embedlab[chapters] @ {{source}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", requirement]
     subprocess.run(pip, check=True)'''

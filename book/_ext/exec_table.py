@@ -78,6 +78,24 @@ class BookOrderStatsTable(SphinxPostTransform):
             node.replace_self(stat_table(self.env, self.env.docname, self.config.root_doc))
 
 
+def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Keep one copy of each script tag.
+
+    The statistics table makes MyST-NB read its page a second time, and sphinx-thebe
+    adds its inline script at every read: twice declared, ``THEBE_JS_URL`` is a
+    console error on every page.
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        # An inline script is added once with filename None and once with "".
+        key = (getattr(script, "filename", script) or None, getattr(script, "attributes", {}).get("body"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(BookOrderStatsTable)
+    app.connect("html-page-context", drop_repeated_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

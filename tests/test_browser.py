@@ -1,0 +1,100 @@
+"""The built book as a reader sees it: every page opened in headless Chromium.
+
+On every page: no code block or output is wider than its column, no figure is shown
+below 80% of the size it was drawn for, no formula is left as raw TeX, the console has
+no errors, and at a phone's width the page itself does not scroll sideways. The search
+finds ``padding_idx``, and the dark-mode switch changes the theme. A synthetic page with
+one of each problem shows that the checks see them.
+
+Chromium is Debian's (``apt-get install chromium fonts-noto-cjk``; ``.ci/run`` installs
+it). Without it these tests are skipped on a developer's machine and fail in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.browser_check import (
+    CHROMIUM,
+    book_pages,
+    browser,
+    load,
+    measure,
+    search_hits,
+    serve,
+    tabs,
+    theme_after_switch,
+)
+
+pytestmark = pytest.mark.slow
+
+PAGES = book_pages()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with browser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def seen(built_book, chromium) -> dict:
+    """What the browser found on every page of the built book, and in its search."""
+    assert built_book.result.returncode == 0, "the book did not build; see the build test"
+    with serve(built_book.html) as base:
+        views = tabs(chromium)
+        reports = {page: measure(views, base, page) for page in PAGES}
+        hits = search_hits(views["desktop"], base, "padding_idx")
+        theme = theme_after_switch(views["desktop"], base, "book/intro.html")
+    return {"reports": reports, "hits": hits, "theme": theme}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_reads_well_in_a_browser(seen: dict, page: str) -> None:
+    report = seen["reports"][page]
+    assert report.wide_blocks == [], "code or output wider than the column"
+    assert report.shrunk_figures == [], "figures shown below 80% of their drawn size"
+    assert report.raw_tex == [], "formulas left as raw TeX"
+    assert report.console_errors == [], "errors in the browser console"
+    assert report.phone_overflow_px == 0, "the page scrolls sideways at 390 px"
+
+
+def test_search_finds_padding_idx(seen: dict) -> None:
+    assert seen["hits"] > 0
+
+
+def test_dark_mode_switch_changes_the_theme(seen: dict) -> None:
+    before, after = seen["theme"]
+    assert before != after and {before, after} <= {"light", "dark"}
+
+
+BROKEN = """<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width"><link rel="icon" href="data:,">
+<script>console.error("broken on purpose")</script></head><body><main><article>
+<pre style="width: 200px; overflow: auto">{long_line}</pre>
+<img src="figure.svg" width="800" style="width: 400px">
+<p>An unrendered formula: \\(x^2\\)</p>
+<div style="width: 600px">wider than a phone</div>
+</article></main></body></html>"""
+FIGURE = '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="100"></svg>'
+
+
+def test_the_checks_see_each_problem(chromium, tmp_path: Path) -> None:
+    (tmp_path / "broken.html").write_text(BROKEN.format(long_line="x" * 200), encoding="utf-8")
+    (tmp_path / "figure.svg").write_text(FIGURE, encoding="utf-8")
+    with serve(tmp_path) as base:
+        views = tabs(chromium)
+        report = measure(views, base, "broken.html")
+        load(views["desktop"], base + "broken.html")
+    assert len(report.wide_blocks) == 1
+    assert report.shrunk_figures == ["figure.svg at 0.50x"]
+    assert report.raw_tex == ["An unrendered formula: \\(x^2\\)"]
+    assert report.console_errors == ["broken on purpose"]
+    assert report.phone_overflow_px > 0

@@ -1,0 +1,216 @@
+"""Open the built book in a real browser and measure what a reader would see.
+
+Usage: ``python -m tools.browser_check [HTML_DIR] [--screenshots DIR]`` prints, for
+every page of the book, the counts the browser test asserts on (``make screenshots``
+also writes a screenshot of every page, at desktop and phone width). The test suite
+(``tests/test_browser.py``) uses the same functions on the book it has just built.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; Playwright
+cannot download a browser of its own on the project's machines. Pages are served over
+HTTP on the loopback interface, as a reader's browser would fetch them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tools.bookcheck import ROOT, toc_files
+
+#: The browser: Debian's Chromium, or another build named by ``EMBEDLAB_CHROMIUM``.
+CHROMIUM = Path(os.environ.get("EMBEDLAB_CHROMIUM", "/usr/bin/chromium"))
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: A figure shown below this fraction of the width it was drawn for has unreadable text.
+MIN_FIGURE_SCALE = 0.8
+
+# Runs in the page once MathJax has typeset it: what a reader would find wrong.
+MEASURE = """() => {
+  const main = document.querySelector("main");
+  const wide = [...main.querySelectorAll("pre")]
+    .filter(el => el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.textContent.trim().split("\\n")[0].slice(0, 60));
+  const figures = [...main.querySelectorAll("article img")].filter(img => img.offsetParent).map(img => {
+    const intended = parseFloat(img.getAttribute("width")) || img.naturalWidth;
+    return {src: img.getAttribute("src"), scale: img.getBoundingClientRect().width / intended};
+  });
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  const rawTex = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest("pre, code, script, style, mjx-container")) continue;
+    if (/\\\\\\(|\\\\\\[|\\$\\$/.test(node.textContent)) rawTex.push(node.textContent.slice(0, 60));
+  }
+  return {wide, figures, rawTex};
+}"""
+
+
+@dataclass
+class PageReport:
+    """What the browser found on one page."""
+
+    page: str
+    wide_blocks: list[str] = field(default_factory=list)
+    shrunk_figures: list[str] = field(default_factory=list)
+    raw_tex: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    phone_overflow_px: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """The number of each kind of problem, for a table."""
+        return {"wide blocks": len(self.wide_blocks), "shrunk figures": len(self.shrunk_figures),
+                "raw TeX": len(self.raw_tex), "console errors": len(self.console_errors),
+                "phone overflow px": self.phone_overflow_px}
+
+
+def book_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
+    """The HTML page of every entry of the table of contents, in book order."""
+    return [f"{entry.removesuffix('.md').removesuffix('.ipynb')}.html" for entry in toc_files(toc)]
+
+
+@contextlib.contextmanager
+def serve(html: Path) -> Iterator[str]:
+    """Serve the folder ``html`` on a free loopback port; yield its base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            """Keep the test log free of one line per request."""
+
+    handler = functools.partial(Quiet, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    """A headless Chromium, Debian's build, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def tabs(chromium) -> dict[str, object]:
+    """One tab at desktop width, which records console errors, and one at phone width."""
+    pages = {}
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = chromium.new_context(viewport=viewport).new_page()
+        page.embedlab_errors = errors = []
+        page.on("console", lambda message, errors=errors:
+                errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.on("requestfailed", lambda request, errors=errors:
+                errors.append(f"request failed: {request.url}"))
+        page.on("response", lambda response, errors=errors:
+                errors.append(f"{response.status}: {response.url}") if response.status >= 400 else None)
+        pages[label] = page
+    return pages
+
+
+def load(page, url: str) -> None:
+    """Go to ``url`` and wait until it has loaded and MathJax has typeset it."""
+    page.goto(url, wait_until="load")
+    page.evaluate("async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise; }")
+
+
+def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
+    """Open one page at desktop and at phone width and report what is wrong on it.
+
+    ``pages`` holds one browser tab per viewport (see :func:`tabs`), reused from page
+    to page.
+    """
+    report = PageReport(page_name)
+    desktop = pages["desktop"]
+    errors = desktop.embedlab_errors
+    errors.clear()
+    load(desktop, base + page_name)
+    found = desktop.evaluate(MEASURE)
+    report.console_errors = list(errors)
+    report.wide_blocks = found["wide"]
+    report.shrunk_figures = [f"{f['src']} at {f['scale']:.2f}x" for f in found["figures"]
+                             if f["scale"] < MIN_FIGURE_SCALE]
+    report.raw_tex = found["rawTex"]
+    phone = pages["phone"]
+    load(phone, base + page_name)
+    report.phone_overflow_px = max(0, phone.evaluate(
+        "() => document.documentElement.scrollWidth - window.innerWidth"))
+    return report
+
+
+def search_hits(page, base: str, query: str) -> int:
+    """How many results the book's own search page lists for ``query``."""
+    load(page, f"{base}search.html?q={query}")
+    page.wait_for_function("() => document.querySelector('#search-results p.search-summary')")
+    return page.evaluate("() => document.querySelectorAll('#search-results ul.search > li').length")
+
+
+def theme_after_switch(page, base: str, page_name: str) -> tuple[str, str]:
+    """The page's theme before and after one click on the dark-mode switch."""
+    load(page, base + page_name)
+    before = page.evaluate("() => document.documentElement.dataset.theme")
+    page.locator("button.theme-switch-button").first.click()
+    after = page.evaluate("() => document.documentElement.dataset.theme")
+    return before, after
+
+
+def screenshots(pages: dict[str, object], base: str, names: list[str], folder: Path) -> list[Path]:
+    """Write a full-page screenshot of every page, at desktop and at phone width."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        for label, page in pages.items():
+            load(page, base + name)
+            path = folder / f"{name.replace('/', '_').removesuffix('.html')}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--screenshots", type=Path, default=None, help="write screenshots here")
+    parser.add_argument("--json", type=Path, default=None, help="write the reports as JSON here")
+    args = parser.parse_args(argv)
+    if not (args.html / "book").is_dir():
+        parser.error(f"{args.html} holds no built book: run make book first")
+    if not CHROMIUM.is_file():
+        parser.error(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
+    pages = book_pages()
+    with serve(args.html) as base, browser() as chromium:
+        views = tabs(chromium)
+        reports = [measure(views, base, page) for page in pages]
+        hits = search_hits(views["desktop"], base, "padding_idx")
+        if args.screenshots is not None:
+            written = screenshots(views, base, pages, args.screenshots)
+            print(f"wrote {len(written)} screenshots to {args.screenshots}")
+    names = list(reports[0].counts())
+    print(f"{'page':<32}" + "".join(f"{name:>19}" for name in names))
+    for report in reports:
+        print(f"{report.page:<32}" + "".join(f"{value:>19}" for value in report.counts().values()))
+    print(f"search for padding_idx: {hits} results")
+    if args.json is not None:
+        args.json.write_text(json.dumps([asdict(r) for r in reports], indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
