@@ -154,7 +154,8 @@ def _sparse_weight_grad(grad: Tensor, ids: Tensor, num_embeddings: int, padding_
     )
 
 
-def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> None:
+def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> Tensor:
+    """Renorm the rows of ``weight`` at ``ids`` in place; return ``weight[ids]`` as it now is."""
     # PyTorch's CPU kernel walks the sorted ids and computes one norm (and one .item())
     # per row; here all looked-up rows are handled at once by a few whole-tensor ops.
     # A repeated id is scaled once per occurrence, from the same row to the same
@@ -168,11 +169,14 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
         # the multiply (which, for float16, is what makes the results agree bit for bit).
         norms = torch.linalg.vector_norm(picked, ord=norm_type, dim=1).double()
         scale = torch.where(norms > max_norm, max_norm / (norms + _RENORM_EPS), 1.0)
-        scaled = picked * scale.to(weight.dtype).unsqueeze(1)
+        # In place: every fresh (B, D) buffer is one the allocator may hand back to the
+        # kernel and fault in again on the next call, which costs more than the math.
+        picked.mul_(scale.to(weight.dtype).unsqueeze(1))
         # One in-place write through detach(), which shares the version counter: autograd
         # sees the change exactly as it sees PyTorch's embedding_renorm_ (one version bump
         # per call, whether or not any row was over max_norm) but does not record it.
-        weight.detach().index_copy_(0, rows, scaled)
+        weight.detach().index_copy_(0, rows, picked)
+    return picked
 
 
 def _check_weight(weight: Tensor, torch_phrase: str = "'weight' must be 2-D") -> None:
@@ -380,12 +384,18 @@ def embedding(
         _check_ids(input, num_embeddings)
     ids = input if input.dim() == 1 else input.reshape(-1)
     try:
+        differentiate = torch.is_grad_enabled() and weight.requires_grad
         if max_norm is not None:
-            _renorm_(weight, ids, max_norm, norm_type)
-        if torch.is_grad_enabled() and weight.requires_grad:
+            # Without a graph to record, the rows the renorm gathered are the output: no
+            # second lookup, no second (B, D) buffer. With one, the renorm's buffer is
+            # freed here, before the Function allocates its own.
+            renormed = _renorm_(weight, ids, max_norm, norm_type)
+            rows = None if differentiate else renormed
+            del renormed
+        if differentiate:
             lookup = _Lookup if torch.compiler.is_compiling() else _LookupWithJvp
             rows = lookup.apply(weight, ids, padding_idx, scale_grad_by_freq, sparse)
-        else:
+        elif max_norm is None:
             # Nothing to differentiate: skip the Function and its bookkeeping.
             rows = weight.index_select(0, ids)
     except IndexError:
