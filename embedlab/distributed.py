@@ -415,6 +415,8 @@ def main(argv: list[str] | None = None) -> None:
     dist.init_process_group("gloo", timeout=timedelta(seconds=60))
     try:
         _demo(args.num_embeddings, args.embedding_dim, args.batch)
+        # No rank tears gloo down while a peer is still in its last collective.
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 

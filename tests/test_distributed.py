@@ -43,6 +43,9 @@ def _entry(rank, world, port, backend, worker, outdir, args):
     try:
         result = worker(rank, world, *args)
         Path(outdir, f"rank{rank}.json").write_text(json.dumps(result))
+        # No rank tears the group down while a peer is still in its last collective:
+        # gloo then aborts that peer ("terminate called without an active exception").
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
