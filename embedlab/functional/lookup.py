@@ -111,6 +111,24 @@ class _LookupWithJvp(_Lookup):
         return weight_tangent.index_select(0, ids)
 
 
+# Function.apply binds its arguments with inspect.signature on every call once
+# setup_context is defined: about 25 us, several times a small lookup. Outside
+# torch.func's transforms and torch.compile, which need Function.apply itself, the C
+# entry point that it ends in is called directly, after the same unwrapping.
+_apply_eagerly = torch._C._FunctionBase.__dict__["apply"].__get__(None, _LookupWithJvp)
+
+
+def _apply_lookup(
+    weight: Tensor, ids: Tensor, padding_idx: int | None, scale_grad_by_freq: bool, sparse: bool
+) -> Tensor:
+    args = (weight, ids, padding_idx, scale_grad_by_freq, sparse)
+    if torch.compiler.is_compiling():
+        return _Lookup.apply(*args)
+    if torch._C._are_functorch_transforms_active():
+        return _LookupWithJvp.apply(*args)
+    return _apply_eagerly(*torch._functorch.utils.unwrap_dead_wrappers(args))
+
+
 def _dense_weight_grad(
     grad: Tensor, ids: Tensor, num_embeddings: int, padding_idx: int | None, scale_grad_by_freq: bool
 ) -> Tensor:
@@ -393,8 +411,7 @@ def embedding(
             rows = None if differentiate else renormed
             del renormed
         if differentiate:
-            lookup = _Lookup if torch.compiler.is_compiling() else _LookupWithJvp
-            rows = lookup.apply(weight, ids, padding_idx, scale_grad_by_freq, sparse)
+            rows = _apply_lookup(weight, ids, padding_idx, scale_grad_by_freq, sparse)
         elif max_norm is None:
             # Nothing to differentiate: skip the Function and its bookkeeping.
             rows = weight.index_select(0, ids)
