@@ -19,7 +19,9 @@ def highlighted_rows(ax: plt.Axes) -> list[float]:
 
 
 @pytest.mark.parametrize("index", [0, 2, 4])
-def test_onehot_figure_highlights_the_selected_row_and_shows_it_as_result(index: int) -> None:
+def test_onehot_figure_highlights_the_selected_row_and_shows_it_as_result(
+    index: int,
+) -> None:
     weight = np.arange(15.0).reshape(5, 3)
     fig = plot_onehot_product(weight, index)
     onehot_ax, weight_ax, result_ax = fig.axes

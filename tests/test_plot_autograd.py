@@ -15,7 +15,9 @@ def test_row_drift_is_the_distance_from_the_initial_row() -> None:
     drift = row_drift(trajectory)
     assert drift.shape == (4, 3)
     assert (drift[0] == 0).all()
-    np.testing.assert_allclose(drift[2, 1], np.hypot(*(trajectory[2, 1] - trajectory[0, 1])))
+    np.testing.assert_allclose(
+        drift[2, 1], np.hypot(*(trajectory[2, 1] - trajectory[0, 1]))
+    )
 
 
 def test_row_drift_rejects_a_single_weight() -> None:
@@ -36,16 +38,24 @@ def test_one_panel_per_optimizer_and_lines_follow_the_drift() -> None:
         for row in range(3):
             curve, filled, hollow = lines[3 * row : 3 * row + 3]
             np.testing.assert_allclose(curve.get_ydata(), drift[:, row])
-            in_batch = [step for step, batch in enumerate(batches, start=1) if row in batch]
+            in_batch = [
+                step for step, batch in enumerate(batches, start=1) if row in batch
+            ]
             assert list(filled.get_xdata()) == in_batch
-            assert list(hollow.get_xdata()) == [s for s in range(1, 4) if s not in in_batch]
+            assert list(hollow.get_xdata()) == [
+                s for s in range(1, 4) if s not in in_batch
+            ]
             assert hollow.get_markerfacecolor() == "none"
     plt.close(fig)
 
 
 def test_rows_selects_the_lines_drawn() -> None:
     fig = plot_row_drift({"Adam": np.zeros((3, 5, 2))}, [[0], [4]], rows=[0, 4])
-    labels = [line.get_label() for line in fig.axes[0].get_lines() if not line.get_label().startswith("_")]
+    labels = [
+        line.get_label()
+        for line in fig.axes[0].get_lines()
+        if not line.get_label().startswith("_")
+    ]
     assert labels == ["row 0", "row 4"]
     plt.close(fig)
 

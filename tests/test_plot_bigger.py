@@ -1,4 +1,5 @@
-"""The numbers and figures of the chapter *Bigger tables*: training memory and the sharded lookup."""
+"""The numbers and figures of the chapter *Bigger tables*: training memory and the
+sharded lookup."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ from embedlab.parameters import gradient_bytes
 from embedlab.plot.bigger import plot_sharded_lookup, plot_training_memory
 
 
-@pytest.mark.parametrize(("name", "tables"), [("SGD", 0), ("SGD, momentum", 1), ("Adagrad", 1), ("Adam", 2),
-                                              ("sparse SGD", 0), ("sparse Adagrad", 1), ("SparseAdam", 2)])
+@pytest.mark.parametrize(
+    ("name", "tables"),
+    [
+        ("SGD", 0),
+        ("SGD, momentum", 1),
+        ("Adagrad", 1),
+        ("Adam", 2),
+        ("sparse SGD", 0),
+        ("sparse Adagrad", 1),
+        ("SparseAdam", 2),
+    ],
+)
 def test_state_tables_are_measured(name: str, tables: int) -> None:
     assert state_tables(name) == tables
 
@@ -37,10 +48,18 @@ def test_training_memory_figure_draws_the_totals() -> None:
     fig = plot_training_memory(tables, ["SGD", "Adam", "SparseAdam"], num_ids=8)
     ax = fig.axes[0]
     widths = [bar.get_width() for container in ax.containers for bar in container]
-    expected = [training_memory(t.num_embeddings, 4, n, 8).total for n in ("SGD", "Adam", "SparseAdam") for t in tables]
+    expected = [
+        training_memory(t.num_embeddings, 4, n, 8).total
+        for n in ("SGD", "Adam", "SparseAdam")
+        for t in tables
+    ]
     assert widths == expected
     assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["SGD", "Adam", "SparseAdam"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "SGD",
+        "Adam",
+        "SparseAdam",
+    ]
     plt.close(fig)
 
 
@@ -51,7 +70,10 @@ def test_sharded_lookup_figure_routes_each_id_to_its_owner() -> None:
     arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
     assert len(arrows) == 6
     texts = [t.get_text() for t in ax.texts]
-    assert "rank 0 shard\nrows 0\u20134" in texts and "rank 1 shard\nrows 5\u20139" in texts
+    assert (
+        "rank 0 shard\nrows 0\u20134" in texts
+        and "rank 1 shard\nrows 5\u20139" in texts
+    )
     # Each id box is coloured by its owner: rows 0-4 rank 0, rows 5-9 rank 1.
     boxes = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() < 1]
     colours = plt.get_cmap("tab10").colors

@@ -1,4 +1,4 @@
-"""embedlab.plot.parameters: the figures of the parameters chapter show what PyTorch does."""
+"""embedlab.plot.parameters: the parameters chapter's figures show what PyTorch does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import pytest
 import torch
 
 from embedlab.parameters import gradient_bytes, sparse_break_even
-from embedlab.plot.parameters import plot_gradient_memory, plot_norm_balls, plot_renorm_histogram
+from embedlab.plot.parameters import (
+    plot_gradient_memory,
+    plot_norm_balls,
+    plot_renorm_histogram,
+)
 
 
 def bar_heights(ax: plt.Axes) -> np.ndarray:
@@ -25,7 +29,10 @@ def test_renorm_histogram_counts_every_row_once_and_splits_the_after_panel() -> 
     ax_before, ax_after = fig.axes
     assert bar_heights(ax_before).sum() == 5
     assert bar_heights(ax_after).sum() == 5  # stacked: looked-up bars + untouched bars
-    assert [text.get_text() for text in ax_after.get_legend().get_texts()] == ["looked up", "not looked up"]
+    assert [text.get_text() for text in ax_after.get_legend().get_texts()] == [
+        "looked up",
+        "not looked up",
+    ]
     dashed = [line.get_xdata()[0] for ax in fig.axes for line in ax.get_lines()]
     assert dashed == [1.0, 1.0]
     plt.close(fig)
@@ -37,7 +44,9 @@ def test_renorm_histogram_rejects_mismatched_lengths() -> None:
 
 
 def test_norm_balls_moves_exactly_the_rows_pytorch_rescales_onto_the_ball() -> None:
-    points = torch.tensor([[0.6, 0.6], [0.9, 0.2], [1.2, 0.1], [0.3, 0.3], [-0.2, -0.95]])
+    points = torch.tensor(
+        [[0.6, 0.6], [0.9, 0.2], [1.2, 0.1], [0.3, 0.3], [-0.2, -0.95]]
+    )
     fig = plot_norm_balls(points, max_norm=1.0)
     for ax, p in zip(fig.axes, (1.0, 2.0, math.inf)):
         over = int((torch.linalg.vector_norm(points, ord=p, dim=1) > 1.0).sum())
@@ -45,7 +54,9 @@ def test_norm_balls_moves_exactly_the_rows_pytorch_rescales_onto_the_ball() -> N
         arrows = [child for child in ax.texts if child.arrow_patch is not None]
         assert len(arrows) == over
         for arrow in arrows:  # each arrow ends on the sphere of radius max_norm
-            assert np.linalg.norm(np.asarray(arrow.xy), ord=p) == pytest.approx(1.0, abs=1e-6)
+            assert np.linalg.norm(np.asarray(arrow.xy), ord=p) == pytest.approx(
+                1.0, abs=1e-6
+            )
     plt.close(fig)
 
 

@@ -1,4 +1,4 @@
-"""embedlab.plot.scratch: the scatter-add figure shows what the backward pass computes."""
+"""embedlab.plot.scratch: the scatter-add figure shows what the backward pass does."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def cell_texts(ax: plt.Axes) -> list[str]:
 
 
 def highlighted_rows(ax: plt.Axes) -> list[int]:
-    return sorted(int(patch.get_y() + 0.5) for patch in ax.patches if isinstance(patch, Rectangle))
+    return sorted(
+        int(patch.get_y() + 0.5) for patch in ax.patches if isinstance(patch, Rectangle)
+    )
 
 
 def arrows(fig: plt.Figure) -> list[ConnectionPatch]:
@@ -31,10 +33,12 @@ def test_right_grid_holds_the_scatter_add_and_repeated_rows_are_highlighted() ->
     np.add.at(expected, ids, dout)
     assert cell_texts(ax_dW) == [f"{v:g}" for v in expected.ravel()]
     assert cell_texts(ax_dout) == [f"{v:g}" for v in dout.ravel()]
-    assert highlighted_rows(ax_dW) == [2]                  # only id 2 repeats
-    assert highlighted_rows(ax_dout) == [0, 2, 4]          # the positions that looked it up
+    assert highlighted_rows(ax_dW) == [2]  # only id 2 repeats
+    assert highlighted_rows(ax_dout) == [0, 2, 4]  # the positions that looked it up
     assert "row 2 gets 3 rows of dout" in ax_dW.get_title()
-    assert [label.get_text() for label in ax_dout.get_yticklabels()] == [f"ids[{i}] = {r}" for i, r in enumerate(ids)]
+    assert [label.get_text() for label in ax_dout.get_yticklabels()] == [
+        f"ids[{i}] = {r}" for i, r in enumerate(ids)
+    ]
     plt.close(fig)
 
 
@@ -43,10 +47,10 @@ def test_one_arrow_per_position_from_its_dout_row_to_its_weight_row() -> None:
     fig = plot_scatter_add(ids, np.ones((3, 4)), num_embeddings=4)
     drawn = arrows(fig)
     assert len(drawn) == len(ids)
-    assert [arrow.xy1[1] for arrow in drawn] == [0, 1, 2]        # from each position ...
-    assert [arrow.xy2[1] for arrow in drawn] == ids.tolist()     # ... to the row of its id
+    assert [arrow.xy1[1] for arrow in drawn] == [0, 1, 2]  # from each position ...
+    assert [arrow.xy2[1] for arrow in drawn] == ids.tolist()  # ... to the row of its id
     colours = [arrow.get_edgecolor() for arrow in drawn]
-    assert colours[0] == colours[1] != colours[2]                # repeated id 1 stands out
+    assert colours[0] == colours[1] != colours[2]  # repeated id 1 stands out
     plt.close(fig)
 
 
@@ -61,11 +65,17 @@ def test_without_repeats_nothing_is_highlighted() -> None:
     ("ids", "dout", "match"),
     [
         (np.array([[0, 1]]), np.ones((2, 2)), "ids must be 1-D"),
-        (np.array([0, 1]), np.ones((3, 2)), r"dout must have shape \(len\(ids\), D\) = \(2, D\)"),
+        (
+            np.array([0, 1]),
+            np.ones((3, 2)),
+            r"dout must have shape \(len\(ids\), D\) = \(2, D\)",
+        ),
         (np.array([0, 5]), np.ones((2, 2)), r"ids\[1\] = 5 is out of range"),
     ],
 )
-def test_bad_arguments_are_refused(ids: np.ndarray, dout: np.ndarray, match: str) -> None:
+def test_bad_arguments_are_refused(
+    ids: np.ndarray, dout: np.ndarray, match: str
+) -> None:
     with pytest.raises(ValueError, match=match):
         plot_scatter_add(ids, dout, num_embeddings=3)
 

@@ -49,10 +49,22 @@ from embedlab.plot.word2vec import plot_embedding_map, plot_loss_curve
 BENCH = json.loads(
     (Path(__file__).parent.parent / "book" / "data" / "bench_full.json").read_text()
 )
-RATIO_PAIRS = [("onehot", "F.embedding"), ("F.embedding-bwd", "F.embedding-sparse"),
-               ("F.embedding-max_norm", "embedlab-max_norm"), ("embedlab", "F.embedding")]
-CATEGORY_SIZES = {"animal": 12, "capital": 8, "colour": 8, "country": 8, "food": 7,
-                  "language": 8, "object": 6, "person": 10}
+RATIO_PAIRS = [
+    ("onehot", "F.embedding"),
+    ("F.embedding-bwd", "F.embedding-sparse"),
+    ("F.embedding-max_norm", "embedlab-max_norm"),
+    ("embedlab", "F.embedding"),
+]
+CATEGORY_SIZES = {
+    "animal": 12,
+    "capital": 8,
+    "colour": 8,
+    "country": 8,
+    "food": 7,
+    "language": 8,
+    "object": 6,
+    "person": 10,
+}
 
 
 def clustered_words() -> tuple[list[str], torch.Tensor, dict[str, str]]:
@@ -89,29 +101,42 @@ def renorm_figure() -> Figure:
     rng = np.random.default_rng(0)
     before = rng.gamma(16, 0.25, size=1000)
     seen = rng.random(1000) < 0.25
-    return plot_renorm_histogram(before, np.where(seen, np.minimum(before, 4.0), before),
-                                 4.0, seen)
+    return plot_renorm_histogram(
+        before, np.where(seen, np.minimum(before, 4.0), before), 4.0, seen
+    )
 
 
 #: Every figure function, called as the chapters call it (the bench with all of the
 #: 14 methods it measures).
 FIGURES: dict[str, Callable[[], Figure]] = {
     "onehot_product": lambda: plot_onehot_product(
-        np.round(np.random.default_rng(0).normal(size=(7, 3)), 1), index=2),
-    "cost_model": lambda: plot_cost_model([10**k for k in range(2, 7)], batch=32, dim=64),
-    "scatter_add": lambda: plot_scatter_add(np.array([2, 0, 2, 3, 2]),
-                                            np.arange(10.0).reshape(5, 2), 5),
-    "table_memory": lambda: plot_table_memory(REAL_TABLES, limit=(80e9, "80 GB: one GPU")),
+        np.round(np.random.default_rng(0).normal(size=(7, 3)), 1), index=2
+    ),
+    "cost_model": lambda: plot_cost_model(
+        [10**k for k in range(2, 7)], batch=32, dim=64
+    ),
+    "scatter_add": lambda: plot_scatter_add(
+        np.array([2, 0, 2, 3, 2]), np.arange(10.0).reshape(5, 2), 5
+    ),
+    "table_memory": lambda: plot_table_memory(
+        REAL_TABLES, limit=(80e9, "80 GB: one GPU")
+    ),
     "renorm_histogram": renorm_figure,
     "norm_balls": lambda: plot_norm_balls(
-        [[0.3, 0.3], [0.6, 0.6], [0.9, 0.2], [-0.2, -0.95], [0.5, -0.5], [1.2, 0.1]]),
-    "gradient_memory": lambda: plot_gradient_memory([10**k for k in range(3, 8)], 64, 4096),
+        [[0.3, 0.3], [0.6, 0.6], [0.9, 0.2], [-0.2, -0.95], [0.5, -0.5], [1.2, 0.1]]
+    ),
+    "gradient_memory": lambda: plot_gradient_memory(
+        [10**k for k in range(3, 8)], 64, 4096
+    ),
     "row_drift": row_drift_figure,
     "bench": lambda: plot_bench(BENCH),
     "bench_every_method": lambda: plot_bench(
-        BENCH, methods=sorted({r["method"] for r in BENCH["results"]})),
+        BENCH, methods=sorted({r["method"] for r in BENCH["results"]})
+    ),
     "ratios": lambda: plot_ratios(BENCH, RATIO_PAIRS),
-    "loss_curve": lambda: plot_loss_curve(list(np.linspace(4, 1, 300)), steps_per_epoch=100),
+    "loss_curve": lambda: plot_loss_curve(
+        list(np.linspace(4, 1, 300)), steps_per_epoch=100
+    ),
     "word_map": lambda: plot_embedding_map(*clustered_words()),
     "capitals_map": capitals_map,
     "training_memory": lambda: plot_training_memory(REAL_TABLES, list(OPTIMIZERS)),
@@ -126,7 +151,9 @@ def figure(request: pytest.FixtureRequest) -> Figure:
     plt.close(fig)
 
 
-def test_every_figure_is_shown_at_its_drawn_size_with_fonts_of_9_pt(figure: Figure) -> None:
+def test_every_figure_is_shown_at_its_drawn_size_with_fonts_of_9_pt(
+    figure: Figure,
+) -> None:
     assert figure.get_figwidth() * CSS_PX_PER_INCH <= COLUMN_WIDTH_PX
     assert display_scale(figure) == 1.0
     assert smallest_font(figure) * display_scale(figure) >= MIN_FONT_PT
@@ -156,8 +183,10 @@ def test_titles_of_the_scatter_add_figure_do_not_overlap() -> None:
     plt.close(fig)
 
 
-@pytest.mark.parametrize("name", ["bench", "bench_every_method", "ratios", "row_drift",
-                                  "norm_balls", "word_map"])
+@pytest.mark.parametrize(
+    "name",
+    ["bench", "bench_every_method", "ratios", "row_drift", "norm_balls", "word_map"],
+)
 def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:
     fig = FIGURES[name]()
     fig.canvas.draw()
@@ -175,16 +204,19 @@ def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
     fig.canvas.draw()
     (ax,) = fig.axes
     # Text's own extent: an annotation's would include its leader line.
-    words = {text.get_text(): Text.get_window_extent(text)
-             for text in ax.texts if text.get_text()}
+    words = {
+        text.get_text(): Text.get_window_extent(text)
+        for text in ax.texts
+        if text.get_text()
+    }
     expected = sum(CATEGORY_SIZES.values()) if name == "word_map" else 16
-    assert len(words) == expected                      # every word found a place
+    assert len(words) == expected  # every word found a place
     boxes = list(words.values())
     inside = ax.get_window_extent()
     for i, box in enumerate(boxes):
         assert inside.x0 <= box.x0 and box.x1 <= inside.x1
         assert inside.y0 <= box.y0 and box.y1 <= inside.y1
-        assert not any(box.overlaps(other) for other in boxes[i + 1:])
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :])
     plt.close(fig)
 
 
@@ -192,9 +224,13 @@ def test_a_category_has_one_colour_in_every_map() -> None:
     words, vectors, categories = clustered_words()
     full, capitals = plot_embedding_map(words, vectors, categories), capitals_map()
     colours = [
-        {label: handle.get_facecolor()[0].tolist()
-         for handle, label in zip(f.legends[0].legend_handles,
-                                  [t.get_text() for t in f.legends[0].get_texts()])}
+        {
+            label: handle.get_facecolor()[0].tolist()
+            for handle, label in zip(
+                f.legends[0].legend_handles,
+                [t.get_text() for t in f.legends[0].get_texts()],
+            )
+        }
         for f in (full, capitals)
     ]
     assert colours[1]["capital"] == colours[0]["capital"]
@@ -216,7 +252,9 @@ sys.stdout.buffer.write(render_svg(plot_sharded_lookup([[3, 17], [12, 0]], 20)))
 def test_two_processes_render_the_same_bytes() -> None:
     # Unsalted SVG ids are random per process: only two processes can show it.
     runs = [
-        subprocess.run([sys.executable, "-c", RENDER], capture_output=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", RENDER], capture_output=True, check=True
+        ).stdout
         for _ in range(2)
     ]
     assert runs[0] == runs[1] and runs[0].startswith(b"<?xml")
@@ -234,7 +272,10 @@ def test_in_a_notebook_figures_are_shown_as_undated_svg_at_their_size(
     try:
         use_book_style()
         assert backend.figure_formats == {"svg"}
-        assert backend.print_figure_kwargs == {"bbox_inches": None, "metadata": {"Date": None}}
+        assert backend.print_figure_kwargs == {
+            "bbox_inches": None,
+            "metadata": {"Date": None},
+        }
     finally:
         backend.figure_formats, backend.print_figure_kwargs = saved
     assert mpl.rcParams["svg.hashsalt"] == "embedlab"

@@ -9,7 +9,11 @@ from embedlab.plot.api import plot_table_memory
 from embedlab.plot.bench import plot_bench, plot_ratios
 from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
-from embedlab.plot.parameters import plot_gradient_memory, plot_norm_balls, plot_renorm_histogram
+from embedlab.plot.parameters import (
+    plot_gradient_memory,
+    plot_norm_balls,
+    plot_renorm_histogram,
+)
 from embedlab.plot.scratch import plot_scatter_add
 from embedlab.plot.style import use_book_style
 

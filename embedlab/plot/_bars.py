@@ -27,15 +27,23 @@ def grouped_log_bars(
     height = 0.8 / len(series)
     legend_rows = math.ceil(len(series) / 2)
     fig, ax = plt.subplots(
-        figsize=(FIGURE_WIDTH,
-                 1.2 + 0.25 * legend_rows + BAR_HEIGHT_IN * len(series) * len(groups))
+        figsize=(
+            FIGURE_WIDTH,
+            1.2 + 0.25 * legend_rows + BAR_HEIGHT_IN * len(series) * len(groups),
+        )
     )
     for k, (label, sizes) in enumerate(series):
         # Groups run top to bottom; within a group, series run top to bottom too.
-        positions = [row + (k - (len(series) - 1) / 2) * height for row in range(len(groups))]
+        positions = [
+            row + (k - (len(series) - 1) / 2) * height for row in range(len(groups))
+        ]
         bars = ax.barh(positions, sizes, height=height, label=label)
-        ax.bar_label(bars, labels=[format_bytes(s) for s in sizes], padding=3,
-                     fontsize=MIN_FONT_PT)
+        ax.bar_label(
+            bars,
+            labels=[format_bytes(s) for s in sizes],
+            padding=3,
+            fontsize=MIN_FONT_PT,
+        )
     ax.set_yticks(range(len(groups)), groups)
     ax.invert_yaxis()
     ax.set_xscale("log")

@@ -15,8 +15,24 @@ RADII_PT = (2.0, 6.0, 10.0, 15.0, 21.0, 28.0, 36.0, 46.0, 58.0, 72.0, 88.0)
 
 #: Directions tried at each distance: right, left, above, below first, as a reader
 #: expects, then the diagonals and the angles between.
-ANGLES_DEG = (0, 180, 90, 270, 45, 135, 225, 315, 22.5, 157.5, 202.5, 337.5, 67.5,
-              112.5, 247.5, 292.5)
+ANGLES_DEG = (
+    0,
+    180,
+    90,
+    270,
+    45,
+    135,
+    225,
+    315,
+    22.5,
+    157.5,
+    202.5,
+    337.5,
+    67.5,
+    112.5,
+    247.5,
+    292.5,
+)
 
 #: Half the side, in points, of the square kept free around each point and each
 #: sample of a line to avoid.
@@ -78,21 +94,32 @@ def place_labels(
             # The box's centre, far enough along the direction that its near edge is
             # ``radius`` from the point.
             offset = direction * (radius * px_per_pt + half * np.abs(direction))
-            box = Bbox.from_extents(*(center + offset - half),
-                                    *(center + offset + half))
+            box = Bbox.from_extents(
+                *(center + offset - half), *(center + offset + half)
+            )
             within = inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)
             if within and not _overlaps(box, taken):
                 break
         else:
             continue
         taken.append(box)
-        leader = {"arrowstyle": "-", "color": colour, "lw": 0.6, "shrinkA": 0,
-                  "shrinkB": 2}
+        leader = {
+            "arrowstyle": "-",
+            "color": colour,
+            "lw": 0.6,
+            "shrinkA": 0,
+            "shrinkB": 2,
+        }
         placed.append(
             ax.annotate(
-                label, ax.transData.inverted().transform(center),
-                xytext=offset / px_per_pt, textcoords="offset points", ha="center",
-                va="center", fontsize=fontsize, color=colour,
+                label,
+                ax.transData.inverted().transform(center),
+                xytext=offset / px_per_pt,
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color=colour,
                 arrowprops=leader if radius > RADII_PT[1] else None,
             )
         )

@@ -1,4 +1,5 @@
-"""Figure of the chapter *nn.Embedding: the API*: the memory of real embedding tables."""
+"""Figure of the chapter *nn.Embedding: the API*: the memory of real embedding
+tables."""
 
 from __future__ import annotations
 
@@ -24,12 +25,14 @@ def plot_table_memory(
     r"""Draw the memory of embedding tables as horizontal bars on a logarithmic axis.
 
     One group of bars per table: one bar per dtype (the weight alone, from
-    :func:`~embedlab.memory.table_bytes`) and, if ``adam`` is true, one for dense float32 training
-    with Adam, which keeps :data:`~embedlab.memory.ADAM_TABLES` tables of that size.
+    :func:`~embedlab.memory.table_bytes`) and, if ``adam`` is true, one for dense
+    float32 training with Adam, which keeps :data:`~embedlab.memory.ADAM_TABLES` tables
+    of that size.
     Bars and labels are drawn for the book's column; the legend sits below the axes.
 
     Args:
-        tables (list of embedlab.memory.EmbeddingTable): the tables, drawn top to bottom.
+        tables (list of embedlab.memory.EmbeddingTable): the tables, drawn top to
+            bottom.
             Default: :data:`~embedlab.memory.REAL_TABLES`.
         dtypes (list of torch.dtype): the dtypes to draw a bar for.
             Default: float32 and float16.
@@ -63,15 +66,26 @@ def plot_table_memory(
         series.append(
             (
                 "float32, training with Adam (weight, gradient, 2 moments)",
-                [ADAM_TABLES * table_bytes(t.num_embeddings, t.embedding_dim) for t in tables],
+                [
+                    ADAM_TABLES * table_bytes(t.num_embeddings, t.embedding_dim)
+                    for t in tables
+                ],
             )
         )
     fig, ax = grouped_log_bars([t.name for t in tables], series)
     if limit is not None:
         size, label = limit
         ax.axvline(size, color="0.3", linestyle="--", linewidth=1)
-        ax.text(size * 1.15, 0.98, label, transform=ax.get_xaxis_transform(), rotation=90,
-                va="top", fontsize=MIN_FONT_PT, color="0.3")
+        ax.text(
+            size * 1.15,
+            0.98,
+            label,
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            va="top",
+            fontsize=MIN_FONT_PT,
+            color="0.3",
+        )
     ax.set_xlabel("bytes (log scale)")
     ax.set_title("memory of an embedding table")
     return fig

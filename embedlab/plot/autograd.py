@@ -1,4 +1,5 @@
-"""Figures of the chapter on autograd behaviour: how far each row of a table moves, step by step."""
+"""Figures of the chapter on autograd behaviour: how far each row of a table moves,
+step by step."""
 
 from __future__ import annotations
 
@@ -31,14 +32,18 @@ def row_drift(trajectory: np.ndarray) -> np.ndarray:
     """
     trajectory = np.asarray(trajectory, dtype=float)
     if trajectory.ndim != 3:
-        raise ValueError(f"trajectory must have shape (steps + 1, V, D), got {trajectory.shape}")
+        raise ValueError(
+            f"trajectory must have shape (steps + 1, V, D), got {trajectory.shape}"
+        )
     return np.linalg.norm(trajectory - trajectory[0], axis=2)
 
 
 def plot_row_drift(
-    trajectories: Mapping[str, np.ndarray], batches: Sequence[Sequence[int]], rows: Sequence[int] | None = None
+    trajectories: Mapping[str, np.ndarray],
+    batches: Sequence[Sequence[int]],
+    rows: Sequence[int] | None = None,
 ) -> Figure:
-    r"""Plot, for each optimizer, how far each row of the table has moved after every step.
+    r"""Plot, for each optimizer, how far each row of the table moved after each step.
 
     One panel per entry of ``trajectories``, one line per row: the distance
     :math:`\lVert W_t[r] - W_0[r] \rVert` (:func:`row_drift`) against the step
@@ -55,25 +60,30 @@ def plot_row_drift(
         rows (list of int, optional): the rows to draw. Default: every row.
 
     Returns:
-        matplotlib.figure.Figure: the figure, one axes per optimizer, sharing the y axis.
+        matplotlib.figure.Figure: the figure, one axes per optimizer, sharing the y
+        axis.
 
     Examples::
 
         >>> rng = np.random.default_rng(0)
-        >>> runs = {"SGD": rng.normal(size=(3, 4, 2)), "Adam": rng.normal(size=(3, 4, 2))}
+        >>> runs = {"SGD": rng.normal(size=(3, 4, 2)),
+        ...         "Adam": rng.normal(size=(3, 4, 2))}
         >>> fig = plot_row_drift(runs, batches=[[0, 1], [2, 3]])
         >>> [ax.get_title() for ax in fig.axes]
         ['SGD', 'Adam']
         >>> plt.close(fig)
     """
     if not trajectories:
-        raise ValueError("trajectories is empty: give at least one optimizer's trajectory")
+        raise ValueError(
+            "trajectories is empty: give at least one optimizer's trajectory"
+        )
     drifts = {name: row_drift(trajectory) for name, trajectory in trajectories.items()}
     steps = len(batches)
     for name, drift in drifts.items():
         if drift.shape[0] != steps + 1:
             raise ValueError(
-                f"trajectory {name!r} holds {drift.shape[0]} weights; with {steps} batches "
+                f"trajectory {name!r} holds {drift.shape[0]} weights; "
+                f"with {steps} batches "
                 f"it must hold {steps + 1} (the initial weight, then one per step)"
             )
     vocab = next(iter(drifts.values())).shape[1]
@@ -86,14 +96,24 @@ def plot_row_drift(
         for row in rows:
             (line,) = ax.plot(step_axis, drift[:, row], "-", label=f"row {row}")
             in_batch = np.array([False] + [row in batch for batch in batches])
-            ax.plot(step_axis[in_batch], drift[in_batch, row], "o", color=line.get_color())
             ax.plot(
-                step_axis[~in_batch][1:], drift[~in_batch, row][1:], "o", mfc="none", color=line.get_color()
+                step_axis[in_batch], drift[in_batch, row], "o", color=line.get_color()
+            )
+            ax.plot(
+                step_axis[~in_batch][1:],
+                drift[~in_batch, row][1:],
+                "o",
+                mfc="none",
+                color=line.get_color(),
             )
         ax.set(title=name, xlabel="step")
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("distance from initial row")
     # One legend for every panel, below them, so that it hides no line.
-    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center",
-               ncols=min(len(rows), 6), frameon=False)
+    fig.legend(
+        *axes[0][0].get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=min(len(rows), 6),
+        frameon=False,
+    )
     return fig

@@ -1,7 +1,8 @@
 """Figures for the chapter *Why a lookup wins*, drawn from a benchmark result.
 
 Both functions take the dictionary :func:`~embedlab.bench.runner.run_bench` returns (or
-:func:`~embedlab.bench.report.load_result` reads back), so a figure always shows what was measured.
+:func:`~embedlab.bench.report.load_result` reads back), so a figure always shows what
+was measured.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
 
     Examples::
 
-        >>> result = {"config": {"batch": 8, "dim": 4}, "bandwidth": {"bandwidth_Bps": 1e10}, "results": [
+        >>> result = {"config": {"batch": 8, "dim": 4},
+        ...           "bandwidth": {"bandwidth_Bps": 1e10}, "results": [
         ...     {"method": "onehot", "vocab": v, "status": "ok", "median_s": v * 1e-6,
         ...      "peak_bytes": 32 * v, "bytes_moved": 64 * v} for v in (10, 100, 1000)]}
         >>> fig = plot_bench(result)
@@ -98,19 +100,34 @@ def plot_bench(result: dict, methods: Sequence[str] | None = None) -> Figure:
         if len(moved) == len(times):
             ax_roof.plot(moved, times, linestyle="none", label=name, **style)
 
-    ax_time.set(xlabel="vocabulary size V", ylabel="median time per call (s)",
-                title="time")
-    ax_memory.set(xlabel="vocabulary size V", ylabel="peak memory per call (bytes)",
-                  title="peak memory")
-    ax_roof.set(xlabel="bytes the call must move", ylabel="median time per call (s)",
-                title="against the bandwidth")
+    ax_time.set(
+        xlabel="vocabulary size V", ylabel="median time per call (s)", title="time"
+    )
+    ax_memory.set(
+        xlabel="vocabulary size V",
+        ylabel="peak memory per call (bytes)",
+        title="peak memory",
+    )
+    ax_roof.set(
+        xlabel="bytes the call must move",
+        ylabel="median time per call (s)",
+        title="against the bandwidth",
+    )
     bandwidth = (result.get("bandwidth") or {}).get("bandwidth_Bps")
-    all_moved = [r["bytes_moved"] for r in result["results"]
-                 if r["status"] == "ok" and "bytes_moved" in r]
+    all_moved = [
+        r["bytes_moved"]
+        for r in result["results"]
+        if r["status"] == "ok" and "bytes_moved" in r
+    ]
     if bandwidth and all_moved:
         span = np.geomspace(min(all_moved), max(all_moved), 50)
-        ax_roof.plot(span, span / bandwidth, color="black", linewidth=1,
-                     label=f"bound at {bandwidth / 1e9:.1f} GB/s")
+        ax_roof.plot(
+            span,
+            span / bandwidth,
+            color="black",
+            linewidth=1,
+            label=f"bound at {bandwidth / 1e9:.1f} GB/s",
+        )
     for ax in (ax_time, ax_memory, ax_roof):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -146,9 +163,19 @@ def plot_ratios(result: dict, pairs: Sequence[tuple[str, str]]) -> Figure:
     for i, (top, bottom) in enumerate(pairs):
         values = ratio(result, top, bottom)
         if values:
-            ax.plot(list(values), list(values.values()), marker="osD^v"[i % 5], label=f"{top} / {bottom}")
+            ax.plot(
+                list(values),
+                list(values.values()),
+                marker="osD^v"[i % 5],
+                label=f"{top} / {bottom}",
+            )
     ax.axhline(1.0, color="black", linestyle=":", linewidth=1)
-    ax.set(xscale="log", yscale="log", xlabel="vocabulary size V", ylabel="ratio of median times")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="vocabulary size V",
+        ylabel="ratio of median times",
+    )
     ax.grid(True, which="major", alpha=0.3)
     if ax.get_legend_handles_labels()[1]:
         # Below the axes: inside, it would hide a line wherever it went.

@@ -1,4 +1,4 @@
-"""Figures of the chapter *Bigger tables*: training memory; ids routed to their ranks."""
+"""Figures of the chapter *Bigger tables*: training memory; ids routed to ranks."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ __all__ = ["plot_sharded_lookup", "plot_training_memory"]
 def plot_training_memory(
     tables: Sequence[EmbeddingTable], optimizers: Sequence[str], num_ids: int = 4096
 ) -> Figure:
-    """Horizontal bars of the memory of training each table with each optimizer (log scale).
+    """Horizontal bars of the memory of training each table with each optimizer.
 
     Each bar is :func:`embedlab.memory_optim.training_memory`'s total; one group per
-    table, one bar per optimizer, labelled with its size; the legend sits below.
+    table, one bar per optimizer, labelled with its size, on a log axis; the legend
+    sits below.
 
     Examples::
 
@@ -36,20 +37,26 @@ def plot_training_memory(
     series = [
         (
             name,
-            [training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total
-             for t in tables],
+            [
+                training_memory(t.num_embeddings, t.embedding_dim, name, num_ids).total
+                for t in tables
+            ],
         )
         for name in optimizers
     ]
     fig, ax = grouped_log_bars([t.name for t in tables], series)
     ax.set_xlabel("bytes: weight + gradient + optimizer state (log scale)")
-    ax.set_title(f"memory of training a float32 table\n"
-                 f"(sparse gradients: {num_ids} ids per batch)")
+    ax.set_title(
+        f"memory of training a float32 table\n"
+        f"(sparse gradients: {num_ids} ids per batch)"
+    )
     return fig
 
 
-def plot_sharded_lookup(ids_per_rank: Sequence[Sequence[int]], num_embeddings: int) -> Figure:
-    """Draw each rank's batch of ids and an arrow from every id to the rank that owns its row.
+def plot_sharded_lookup(
+    ids_per_rank: Sequence[Sequence[int]], num_embeddings: int
+) -> Figure:
+    """Draw each rank's batch of ids, and an arrow from each id to its row's owner.
 
     The table's rows are split as :func:`embedlab.distributed.shard_bounds` splits them
     over ``len(ids_per_rank)`` ranks. Each id is coloured by its owner; the arrows are
@@ -75,7 +82,9 @@ def plot_sharded_lookup(ids_per_rank: Sequence[Sequence[int]], num_embeddings: i
 
     def owner(i: int) -> int:
         if not 0 <= i < num_embeddings:
-            raise ValueError(f"id {i} is out of range: expected 0 <= id < {num_embeddings}")
+            raise ValueError(
+                f"id {i} is out of range: expected 0 <= id < {num_embeddings}"
+            )
         return next(r for r, (lo, hi) in enumerate(bounds) if lo <= i < hi)
 
     longest = max([len(ids) for ids in ids_per_rank] + [1])
@@ -85,25 +94,59 @@ def plot_sharded_lookup(ids_per_rank: Sequence[Sequence[int]], num_embeddings: i
         y = world - 1 - rank
         ax.text(-0.6, y, f"rank {rank}\nbatch", ha="right", va="center", fontsize=10)
         lo, hi = bounds[rank]
-        ax.add_patch(Rectangle((shard_x, y - 0.35), 3.0, 0.7, facecolor=colours[rank % 10],
-                               alpha=0.25, edgecolor=colours[rank % 10]))
-        ax.text(shard_x + 1.5, y, f"rank {rank} shard\nrows {lo}\u2013{hi - 1}", ha="center",
-                va="center", fontsize=10)
+        ax.add_patch(
+            Rectangle(
+                (shard_x, y - 0.35),
+                3.0,
+                0.7,
+                facecolor=colours[rank % 10],
+                alpha=0.25,
+                edgecolor=colours[rank % 10],
+            )
+        )
+        ax.text(
+            shard_x + 1.5,
+            y,
+            f"rank {rank} shard\nrows {lo}\u2013{hi - 1}",
+            ha="center",
+            va="center",
+            fontsize=10,
+        )
         for k, i in enumerate(ids):
             r = owner(int(i))
             # Opaque boxes above the arrows, so that an arrow passing behind a box is
             # hidden.
-            ax.add_patch(Rectangle((k, y - box / 2), box, box, facecolor=colours[r % 10],
-                                   zorder=3))
-            ax.text(k + box / 2, y, str(int(i)), ha="center", va="center", fontsize=10,
-                    zorder=4)
+            ax.add_patch(
+                Rectangle(
+                    (k, y - box / 2), box, box, facecolor=colours[r % 10], zorder=3
+                )
+            )
+            ax.text(
+                k + box / 2,
+                y,
+                str(int(i)),
+                ha="center",
+                va="center",
+                fontsize=10,
+                zorder=4,
+            )
             target_y = world - 1 - r
-            ax.add_patch(FancyArrowPatch((k + box, y), (shard_x, target_y), arrowstyle="->",
-                                         mutation_scale=10, color=colours[r % 10], alpha=0.7,
-                                         zorder=1))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (k + box, y),
+                    (shard_x, target_y),
+                    arrowstyle="->",
+                    mutation_scale=10,
+                    color=colours[r % 10],
+                    alpha=0.7,
+                    zorder=1,
+                )
+            )
     ax.set_xlim(-2.5, shard_x + 3.5)
     ax.set_ylim(-0.8, world - 0.2)
     ax.axis("off")
-    ax.set_title(f"row-wise sharding: {num_embeddings} rows over {world} ranks;\n"
-                 "each id goes to the rank that owns its row")
+    ax.set_title(
+        f"row-wise sharding: {num_embeddings} rows over {world} ranks;\n"
+        "each id goes to the rank that owns its row"
+    )
     return fig

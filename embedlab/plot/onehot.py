@@ -17,7 +17,9 @@ from embedlab.plot.style import FIGURE_WIDTH
 HIGHLIGHT = "tab:orange"
 
 
-def _draw_grid(ax: plt.Axes, values: np.ndarray, title: str, highlight_row: int | None = None) -> None:
+def _draw_grid(
+    ax: plt.Axes, values: np.ndarray, title: str, highlight_row: int | None = None
+) -> None:
     """Draw a matrix as a grid of labelled cells, optionally outlining one row."""
     rows, cols = values.shape
     ax.imshow(np.zeros_like(values), cmap="Greys", vmin=0, vmax=1, aspect="equal")
@@ -30,7 +32,15 @@ def _draw_grid(ax: plt.Axes, values: np.ndarray, title: str, highlight_row: int 
     ax.set_title(title, fontsize=10)
     if highlight_row is not None:
         ax.add_patch(
-            Rectangle((-0.5, highlight_row - 0.5), cols, 1, fill=True, alpha=0.35, color=HIGHLIGHT, linewidth=0)
+            Rectangle(
+                (-0.5, highlight_row - 0.5),
+                cols,
+                1,
+                fill=True,
+                alpha=0.35,
+                color=HIGHLIGHT,
+                linewidth=0,
+            )
         )
 
 
@@ -61,28 +71,45 @@ def plot_onehot_product(weight: np.ndarray, index: int) -> Figure:
     x = one_hot(np.array([index]), vocab)
     size = (min(FIGURE_WIDTH, 2 + 0.45 * (vocab + 2 * dim)), 0.7 + 0.45 * vocab)
     fig, axes = plt.subplots(
-        1, 3, figsize=size, gridspec_kw={"width_ratios": [vocab, dim, dim], "wspace": 0.15}
+        1,
+        3,
+        figsize=size,
+        gridspec_kw={"width_ratios": [vocab, dim, dim], "wspace": 0.15},
     )
     _draw_grid(axes[0], x, f"one-hot x (1×{vocab})")
-    axes[0].add_patch(Rectangle((index - 0.5, -0.5), 1, 1, alpha=0.35, color=HIGHLIGHT, linewidth=0))
-    _draw_grid(axes[1], weight, f"W ({vocab}×{dim}), row {index} selected", highlight_row=index)
+    axes[0].add_patch(
+        Rectangle((index - 0.5, -0.5), 1, 1, alpha=0.35, color=HIGHLIGHT, linewidth=0)
+    )
+    title = f"W ({vocab}×{dim}), row {index} selected"
+    _draw_grid(axes[1], weight, title, highlight_row=index)
     _draw_grid(axes[2], x @ weight, f"x W = W[{index}] (1×{dim})", highlight_row=0)
     for left, right, sign in ((axes[0], axes[1], "×"), (axes[1], axes[2], "=")):
         # Centred in the gap between the two grids, wherever the layout puts them:
         # the gap is measured when the figure is drawn.
-        def gap(renderer: object, left: plt.Axes = left, right: plt.Axes = right) -> Bbox:
+        def gap(
+            renderer: object, left: plt.Axes = left, right: plt.Axes = right
+        ) -> Bbox:
             a, b = left.get_window_extent(renderer), right.get_window_extent(renderer)
             return Bbox.from_extents(a.x1, b.y0, b.x0, b.y1)
 
-        sign_text = Annotation(sign, xy=(0.5, 0.5), xycoords=gap, ha="center",
-                               va="center", fontsize=16, annotation_clip=False)
+        sign_text = Annotation(
+            sign,
+            xy=(0.5, 0.5),
+            xycoords=gap,
+            ha="center",
+            va="center",
+            fontsize=16,
+            annotation_clip=False,
+        )
         sign_text.set_in_layout(False)
         fig.add_artist(sign_text)
     return fig
 
 
-def plot_cost_model(vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: int = 4) -> Figure:
-    r"""Plot FLOPs and extra memory of the one-hot product and of a row lookup against ``V``.
+def plot_cost_model(
+    vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: int = 4
+) -> Figure:
+    r"""Plot FLOPs and extra memory of the one-hot product and a lookup against ``V``.
 
     Both axes are logarithmic: the one-hot curves are straight lines of slope 1
     (cost grows in proportion to ``V``) while the lookup stays flat.
@@ -110,11 +137,24 @@ def plot_cost_model(vocab_sizes: Sequence[int], batch: int, dim: int, itemsize: 
     ax_flops.loglog(vocab_sizes, [c.flops for c in onehot], "o-", label="one-hot @ W")
     # A lookup does no arithmetic; draw it as one operation per copied element so that
     # it can share the logarithmic axis.
-    ax_flops.loglog(vocab_sizes, [batch * dim] * len(vocab_sizes), "s--", label="W[ids] (copies, no FLOPs)")
-    ax_flops.set(xlabel="vocabulary size V", ylabel="operations", title=f"work, B={batch}, D={dim}")
-    ax_mem.loglog(vocab_sizes, [c.extra_memory for c in onehot], "o-", label="one-hot @ W")
+    ax_flops.loglog(
+        vocab_sizes,
+        [batch * dim] * len(vocab_sizes),
+        "s--",
+        label="W[ids] (copies, no FLOPs)",
+    )
+    ax_flops.set(
+        xlabel="vocabulary size V",
+        ylabel="operations",
+        title=f"work, B={batch}, D={dim}",
+    )
+    ax_mem.loglog(
+        vocab_sizes, [c.extra_memory for c in onehot], "o-", label="one-hot @ W"
+    )
     ax_mem.loglog(vocab_sizes, [c.extra_memory for c in lookup], "s--", label="W[ids]")
-    ax_mem.set(xlabel="vocabulary size V", ylabel="bytes allocated", title="extra memory")
+    ax_mem.set(
+        xlabel="vocabulary size V", ylabel="bytes allocated", title="extra memory"
+    )
     for ax in (ax_flops, ax_mem):
         ax.grid(True, which="major", alpha=0.3)
         # Upper left stays empty: both curves start low, and only one-hot rises.

@@ -1,4 +1,4 @@
-"""Figures of the chapter on learning embeddings: the loss curve and a 2-D map of the vectors."""
+"""Figures of the chapter on learning embeddings: the loss curve, a map of vectors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from embedlab.vectors import pca_2d
 OTHER = "0.6"
 
 
-def plot_loss_curve(losses: Sequence[float], steps_per_epoch: int | None = None, smooth: int = 20) -> Figure:
+def plot_loss_curve(
+    losses: Sequence[float], steps_per_epoch: int | None = None, smooth: int = 20
+) -> Figure:
     r"""The training loss of every step, with a moving average and the epoch boundaries.
 
     Args:
@@ -36,7 +38,8 @@ def plot_loss_curve(losses: Sequence[float], steps_per_epoch: int | None = None,
 
     Examples::
 
-        >>> fig = plot_loss_curve([3.0, 2.0, 1.5, 1.2, 1.1, 1.0], steps_per_epoch=3, smooth=2)
+        >>> fig = plot_loss_curve([3.0, 2.0, 1.5, 1.2, 1.1, 1.0], steps_per_epoch=3,
+        ...                       smooth=2)
         >>> [len(line.get_ydata()) for line in fig.axes[0].get_lines()]
         [6, 5, 2]
         >>> plt.close(fig)
@@ -48,10 +51,23 @@ def plot_loss_curve(losses: Sequence[float], steps_per_epoch: int | None = None,
         raise ValueError(f"smooth must be at least 1, got {smooth}")
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.2))
     steps = np.arange(1, values.size + 1)
-    ax.plot(steps, values, color="tab:blue", alpha=0.35, linewidth=0.8, label="loss of each step")
+    ax.plot(
+        steps,
+        values,
+        color="tab:blue",
+        alpha=0.35,
+        linewidth=0.8,
+        label="loss of each step",
+    )
     smooth = min(smooth, values.size)
     average = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
-    ax.plot(steps[smooth - 1 :], average, color="tab:blue", linewidth=2, label=f"mean of {smooth} steps")
+    ax.plot(
+        steps[smooth - 1 :],
+        average,
+        color="tab:blue",
+        linewidth=2,
+        label=f"mean of {smooth} steps",
+    )
     if steps_per_epoch:
         for boundary in range(steps_per_epoch, values.size, steps_per_epoch):
             ax.axvline(boundary + 0.5, color="0.5", linestyle=":", linewidth=1)
@@ -69,9 +85,10 @@ def plot_embedding_map(
     pairs: Sequence[tuple[str, str]] = (),
     title: str = "word vectors, projected to 2-D",
 ) -> Figure:
-    r"""The vectors projected on their two principal components, labelled and coloured by category.
+    r"""The vectors on their two principal components, labelled, coloured by category.
 
-    The projection is :func:`embedlab.vectors.pca_2d`. Words without a category are grey.
+    The projection is :func:`embedlab.vectors.pca_2d`. Words without a category are
+    grey.
     Optional ``pairs`` are joined by arrows, e.g. to show that every country-to-capital
     arrow points the same way. A category has the same colour in every map drawn with
     the same ``categories``. Each label is set where it covers no other label, point
@@ -82,8 +99,10 @@ def plot_embedding_map(
         words (list of str): the words, one per row of ``vectors``.
         vectors (torch.Tensor): shape ``(N, D)``.
         categories (dict): the category of each word that has one.
-        pairs (list of tuple): ``(from, to)`` words to join with an arrow. Default: none.
-        title (str): the title of the axes. Default: ``"word vectors, projected to 2-D"``.
+        pairs (list of tuple): ``(from, to)`` words to join with an arrow.
+            Default: none.
+        title (str): the title of the axes.
+            Default: ``"word vectors, projected to 2-D"``.
 
     Returns:
         matplotlib.figure.Figure: one axes, with one scatter (collection) per category
@@ -96,8 +115,10 @@ def plot_embedding_map(
 
     Examples::
 
-        >>> vectors = torch.tensor([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.2], [0.0, 0.1, 1.0]])
-        >>> fig = plot_embedding_map(["cat", "dog", "red", "the"], vectors, {"cat": "animal", "dog": "animal", "red": "colour"})
+        >>> vectors = torch.tensor([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.2],
+        ...                         [0.0, 0.1, 1.0]])
+        >>> categories = {"cat": "animal", "dog": "animal", "red": "colour"}
+        >>> fig = plot_embedding_map(["cat", "dog", "red", "the"], vectors, categories)
         >>> [text.get_text() for text in fig.axes[0].texts]
         ['cat', 'dog', 'red', 'the']
         >>> [text.get_text() for text in fig.legends[0].get_texts()]
@@ -106,12 +127,17 @@ def plot_embedding_map(
     """
     words = list(words)
     if vectors.dim() != 2 or len(words) != vectors.shape[0]:
-        raise ValueError(f"got {len(words)} words for vectors of shape {tuple(vectors.shape)}: expected one row per word")
+        raise ValueError(
+            f"got {len(words)} words for vectors of shape {tuple(vectors.shape)}: "
+            "expected one row per word"
+        )
     row = {word: i for i, word in enumerate(words)}
     for start, end in pairs:
         for word in (start, end):
             if word not in row:
-                raise ValueError(f"pair ({start!r}, {end!r}): {word!r} is not one of the words")
+                raise ValueError(
+                    f"pair ({start!r}, {end!r}): {word!r} is not one of the words"
+                )
     coordinates, explained = pca_2d(vectors)
     points = coordinates.numpy()
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 5.8))
@@ -126,14 +152,30 @@ def plot_embedding_map(
         if not members:
             continue
         colour = colour_of[group] if group is not None else OTHER
-        ax.scatter(points[members, 0], points[members, 1], s=18, color=colour,
-                   label=group or "other", zorder=3)
+        ax.scatter(
+            points[members, 0],
+            points[members, 1],
+            s=18,
+            color=colour,
+            label=group or "other",
+            zorder=3,
+        )
     segments = [(points[row[start]], points[row[end]]) for start, end in pairs]
     for head, tail in segments:
         # The arrow stops short of both markers, so its head points at the capital
         # without covering it; labels keep clear of the whole arrow.
-        ax.annotate("", xy=tail, xytext=head, arrowprops={
-            "arrowstyle": "-|>", "color": "0.45", "lw": 0.8, "shrinkA": 4, "shrinkB": 4})
+        ax.annotate(
+            "",
+            xy=tail,
+            xytext=head,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "0.45",
+                "lw": 0.8,
+                "shrinkA": 4,
+                "shrinkB": 4,
+            },
+        )
     # Room around the points for labels set beside the outermost ones.
     ax.margins(x=0.18, y=0.12)
     ax.set_xlabel(f"first principal component ({explained[0]:.0%} of the variance)")
@@ -141,7 +183,12 @@ def plot_embedding_map(
     ax.set_title(title)
     fig.legend(loc="outside lower center", ncols=min(len(groups) + 1, 5), frameon=False)
     ax.set(xlim=ax.get_xlim(), ylim=ax.get_ylim())
-    place_labels(ax, points, words,
-                 [colour_of.get(categories.get(w), OTHER) for w in words],
-                 fontsize=MIN_FONT_PT, avoid=segments)
+    place_labels(
+        ax,
+        points,
+        words,
+        [colour_of.get(categories.get(w), OTHER) for w in words],
+        fontsize=MIN_FONT_PT,
+        avoid=segments,
+    )
     return fig
