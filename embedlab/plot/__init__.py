@@ -1,7 +1,7 @@
 """Figures the book draws from code, so that every picture matches what the code does.
 
 One module per chapter; the functions are re-exported here. Importing the package
-applies :func:`~embedlab.plot.style.use_book_style`, so every figure a chapter draws is
+applies :func:`use_book_style`, so every figure a chapter draws is
 in the book's style and shown as SVG.
 """
 

@@ -147,11 +147,13 @@ def render_svg(fig: Figure) -> bytes:
 
 
 def use_book_style() -> None:
-    r"""Draw every later figure in :data:`BOOK_STYLE`; in a notebook, show them as SVG.
+    r"""Draw every later figure in the book's style; in a notebook, show them as SVG.
 
-    :mod:`embedlab.plot` calls it when imported, so every chapter that draws a
-    figure gets the style and the format without a cell of its own. Outside IPython
-    only the rcParams change.
+    Sets the rcParams ``BOOK_STYLE`` of ``embedlab.plot.style`` and, under IPython,
+    makes the inline backend show figures as SVG saved with ``SAVE_KWARGS``.
+    :mod:`embedlab.plot` calls it when imported, so every chapter that draws a figure
+    gets the style and the format without a cell of its own. Outside IPython only the
+    rcParams change.
 
     Examples::
 
