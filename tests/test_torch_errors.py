@@ -109,6 +109,13 @@ CASES: dict[str, tuple[Callable[[], object], Callable[[], object], str, str]] = 
         re.escape("Index 1 of input takes value 7 which is not in the valid range [0, 4)"),
         r"input\[1\] = 7 is out of range",
     ),
+    "embedding_bag, id out of range with a padding_idx": (
+        bag(F, L([[1, 11]]), W, padding_idx=0),
+        bag(E, L([[1, 11]]), W, padding_idx=0),
+        # PyTorch's kernel words it another way when a padding_idx is given.
+        re.escape("Expected idx >= 0 && idx < num_embeddings but found idx to be 11"),
+        r"input\[0, 1\] = 11",
+    ),
     "embedding_bag, 2-D id out of range": (
         bag(F, L([[0, 9], [1, 2]]), W),
         bag(E, L([[0, 9], [1, 2]]), W),

@@ -132,6 +132,23 @@ def test_forward_mode_ad_of_a_bag_is_the_bag_of_the_tangent(mode: str) -> None:
     assert_same(out_tangent, expected)
 
 
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_forward_mode_ad_with_max_norm_renorms_the_weight_not_its_tangent(
+    requires_grad: bool,
+) -> None:
+    ids = torch.tensor([[0, 1], [2, 2]])
+    results = {}
+    for M in (E, F):
+        w, tangent = (table() * 2).requires_grad_(requires_grad), table(1)
+        with torch.autograd.forward_ad.dual_level():
+            dual = torch.autograd.forward_ad.make_dual(w, tangent)
+            out = torch.autograd.forward_ad.unpack_dual(M.embedding(ids, dual, max_norm=1.0))
+        _, func_tangent = jvp(lambda v: M.embedding(ids, v, max_norm=1.0), (w,), (tangent,))
+        results[M] = (out.primal, out.tangent, func_tangent, w.detach())
+    assert_same(results[E], results[F])
+    assert_same(results[E][1], F.embedding(ids, table(1)))  # the tangent, unscaled
+
+
 META_CASES: dict[str, Lookup] = {
     "embedding": lambda M, w: M.embedding(IDS.to("meta"), w),
     "embedding max_norm": lambda M, w: M.embedding(IDS.to("meta"), w, max_norm=1.0),

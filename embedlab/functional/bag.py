@@ -33,6 +33,15 @@ __all__ = ["MODES", "BadOffsetsError", "embedding_bag"]
 
 _INDEX_DTYPES = (torch.int64, torch.int32)
 
+# PyTorch's words for an out-of-range id, kept in ours; its CPU kernel words it one
+# way without a padding_idx and another way with one.
+_TORCH_RANGE_PHRASE = (
+    "Index {flat} of input takes value {value} which is not in the valid range [0, {upper})"
+)
+_TORCH_PADDED_PHRASE = (
+    "embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be {value}"
+)
+
 #: The reductions a bag may use.
 MODES = ("sum", "mean", "max")
 
@@ -278,8 +287,7 @@ def embedding_bag(
             "num_embeddings",
             name="input",
             error=BagIdOutOfRangeError,
-            torch_phrase="Index {flat} of input takes value {value} which is not in "
-            "the valid range [0, {upper})",
+            torch_phrase=_TORCH_RANGE_PHRASE if padding_idx is None else _TORCH_PADDED_PHRASE,
         )
 
     ids, bag_of, num_bags = _bags_of_positions(input, offsets, include_last_offset)

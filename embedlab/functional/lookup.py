@@ -179,9 +179,12 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
     # A repeated id is scaled once per occurrence, from the same row to the same
     # values, so the copies write equal rows: no sort (torch.unique) is needed, and
     # with it no data-dependent shape, which torch.compile and meta tensors refuse.
+    # On the detached table: no_grad does not stop forward-mode AD, and the scaling
+    # must not reach a dual weight's tangent, as it does not in PyTorch.
+    table = weight.detach()
     with torch.no_grad():
         rows = ids.long()
-        picked = weight.index_select(0, rows)
+        picked = table.index_select(0, rows)
         # As in PyTorch: the norm is taken in the weight's dtype, then compared and turned
         # into a scale in double, and the scale is rounded to the weight's dtype before
         # the multiply (which, for float16, is what makes the results agree bit for bit).
@@ -193,7 +196,7 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
         # One in-place write through detach(), which shares the version counter: autograd
         # sees the change exactly as it sees PyTorch's embedding_renorm_ (one version bump
         # per call, whether or not any row was over max_norm) but does not record it.
-        weight.detach().index_copy_(0, rows, picked)
+        table.index_copy_(0, rows, picked)
     return picked
 
 
@@ -403,17 +406,19 @@ def embedding(
     ids = input if input.dim() == 1 else input.reshape(-1)
     try:
         differentiate = torch.is_grad_enabled() and weight.requires_grad
+        rows = None
         if max_norm is not None:
-            # Without a graph to record, the rows the renorm gathered are the output: no
-            # second lookup, no second (B, D) buffer. With one, the renorm's buffer is
-            # freed here, before the Function allocates its own.
+            # Without a graph to record or a tangent to carry, the rows the renorm
+            # gathered are the output: no second lookup, no second (B, D) buffer. Else
+            # the renorm's buffer is freed here, before the lookup allocates its own.
             renormed = _renorm_(weight, ids, max_norm, norm_type)
-            rows = None if differentiate else renormed
+            if not (differentiate or _forward_ad_active()):
+                rows = renormed
             del renormed
         if differentiate:
             rows = _apply_lookup(weight, ids, padding_idx, scale_grad_by_freq, sparse)
-        elif max_norm is None:
-            # Nothing to differentiate: skip the Function and its bookkeeping.
+        elif rows is None:
+            # Nothing to record: skip the Function and its bookkeeping.
             rows = weight.index_select(0, ids)
     except IndexError:
         if check_ids:
@@ -428,6 +433,15 @@ def embedding(
     # A view of the freshly gathered rows, never of weight. Reshaping inside the Function
     # instead would make autograd refuse in-place changes to the output.
     return rows if input.dim() == 1 else rows.view(*input.shape, weight.shape[1])
+
+
+def _forward_ad_active() -> bool:
+    # A dual level of torch.autograd.forward_ad (it has no public query) or any of
+    # torch.func's transforms, jvp among them.
+    return (
+        torch.autograd.forward_ad._current_level >= 0
+        or torch._C._are_functorch_transforms_active()
+    )
 
 
 def _check_ids(input: Tensor, num_embeddings: int) -> None:
