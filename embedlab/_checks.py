@@ -54,7 +54,7 @@ class IndexDtypeError(TypeError, RuntimeError):
 
 
 class DtypeMismatchError(TypeError, RuntimeError):
-    """Two tensors that must share a dtype do not (``per_sample_weights`` and ``weight``).
+    """``per_sample_weights`` and ``weight``, which must share a dtype, do not.
 
     Also a :class:`RuntimeError`, which PyTorch raises for it.
     """
@@ -112,7 +112,7 @@ _TORCH_DTYPE_PHRASE = "to have one of the following scalar types: Long, Int"
 def check_index_dtype(
     ids: Ids, allowed: tuple[torch.dtype, ...] | None = None, name: str = "ids"
 ) -> None:
-    """Raise :class:`TypeError` unless ``ids`` holds integers, of an ``allowed`` dtype if given.
+    """Raise :class:`TypeError` unless ``ids`` holds integers (of an ``allowed`` dtype).
 
     A tensor of a dtype outside ``allowed`` raises :class:`IndexDtypeError`, also a
     :class:`RuntimeError` as in PyTorch.

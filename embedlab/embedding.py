@@ -28,8 +28,8 @@ def table_parameter(
         TypeError: if a size is not an int.
         NegativeSizeError: (a :class:`ValueError` and a :class:`RuntimeError`, as in
             PyTorch) if a size is negative.
-        embedlab.WeightShapeError: if ``weight`` is not ``(num_embeddings, embedding_dim)``
-            (also an :class:`AssertionError`, as in PyTorch).
+        embedlab.WeightShapeError: if ``weight`` is not of shape
+            ``(num_embeddings, embedding_dim)`` (also an :class:`AssertionError`).
     """
     check_size(num_embeddings, "num_embeddings")
     check_size(embedding_dim, "embedding_dim")

@@ -1,4 +1,4 @@
-"""The import path the chapters use for bags: :mod:`embedlab.functional.bag`, re-exported."""
+"""The chapters' import path for bags: :mod:`embedlab.functional.bag`, re-exported."""
 
 from embedlab.functional.bag import MODES, BadOffsetsError, embedding_bag
 

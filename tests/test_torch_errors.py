@@ -106,7 +106,9 @@ CASES: dict[str, tuple[Callable[[], object], Callable[[], object], str, str]] = 
     "embedding_bag, id out of range": (
         bag(F, L([0, 7]), W, L([0])),
         bag(E, L([0, 7]), W, L([0])),
-        re.escape("Index 1 of input takes value 7 which is not in the valid range [0, 4)"),
+        re.escape(
+            "Index 1 of input takes value 7 which is not in the valid range [0, 4)"
+        ),
         r"input\[1\] = 7 is out of range",
     ),
     "embedding_bag, id out of range with a padding_idx": (
@@ -119,13 +121,17 @@ CASES: dict[str, tuple[Callable[[], object], Callable[[], object], str, str]] = 
     "embedding_bag, 2-D id out of range": (
         bag(F, L([[0, 9], [1, 2]]), W),
         bag(E, L([[0, 9], [1, 2]]), W),
-        re.escape("Index 1 of input takes value 9 which is not in the valid range [0, 4)"),
+        re.escape(
+            "Index 1 of input takes value 9 which is not in the valid range [0, 4)"
+        ),
         r"input\[0, 1\] = 9",
     ),
     "embedding_bag, empty table": (
         bag(F, L([0]), torch.ones(0, 3), L([0])),
         bag(E, L([0]), torch.ones(0, 3), L([0])),
-        re.escape("Index 0 of input takes value 0 which is not in the valid range [0, 0)"),
+        re.escape(
+            "Index 0 of input takes value 0 which is not in the valid range [0, 0)"
+        ),
         "the table is empty",
     ),
     "embedding_bag, float ids": (
@@ -136,7 +142,8 @@ CASES: dict[str, tuple[Callable[[], object], Callable[[], object], str, str]] = 
     "embedding_bag, float offsets": (
         bag(F, L([0]), W, L([0.0])),
         bag(E, L([0]), W, L([0.0])),
-        "to have one of the following scalar types: Long, Int", "offsets must have dtype",
+        "to have one of the following scalar types: Long, Int",
+        "offsets must have dtype",
     ),
     "embedding_bag, per_sample_weights of another dtype": (
         bag(F, L([0]), W, L([0]), mode="sum", per_sample_weights=L([1.0]).double()),

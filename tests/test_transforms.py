@@ -29,13 +29,18 @@ CASES: dict[str, Lookup] = {
     "bag sum 2-D": lambda M, w: M.embedding_bag(IDS, w, mode="sum"),
     "bag max": lambda M, w: M.embedding_bag(FLAT, w, OFFSETS, mode="max"),
     "bag weighted": lambda M, w: M.embedding_bag(
-        FLAT, w, OFFSETS, mode="sum", per_sample_weights=torch.linspace(0.5, 2, 7).double()
+        FLAT,
+        w,
+        OFFSETS,
+        mode="sum",
+        per_sample_weights=torch.linspace(0.5, 2, 7).double(),
     ),
 }
 
 
 def table(seed: int = 0) -> torch.Tensor:
-    return torch.randn(6, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(6, 3, dtype=torch.float64, generator=generator)
 
 
 def assert_same(ours: object, theirs: object) -> None:
@@ -50,18 +55,21 @@ def assert_same(ours: object, theirs: object) -> None:
 def test_grad_vjp_jacrev_and_vmap_over_the_weight_match_torch(name: str) -> None:
     case = CASES[name]
     w, cotangent = table(), torch.randn_like(CASES[name](F, table()))
+    stacked = torch.stack([w, 2 * w])
     for transform in (
         lambda M: grad(lambda w: case(M, w).pow(2).sum())(w),
         lambda M: vjp(lambda w: case(M, w), w)[1](cotangent),
         lambda M: jacrev(lambda w: case(M, w))(w),
-        lambda M: vmap(lambda w: case(M, w))(torch.stack([w, 2 * w])),
-        lambda M: vmap(grad(lambda w: case(M, w).pow(2).sum()))(torch.stack([w, 2 * w])),
+        lambda M: vmap(lambda w: case(M, w))(stacked),
+        lambda M: vmap(grad(lambda w: case(M, w).pow(2).sum()))(stacked),
     ):
         assert_same(transform(E), transform(F))
 
 
 @pytest.mark.parametrize("scale_grad_by_freq", [False, True])
-def test_vmap_over_the_ids_and_grad_inside_match_torch(scale_grad_by_freq: bool) -> None:
+def test_vmap_over_the_ids_and_grad_inside_match_torch(
+    scale_grad_by_freq: bool,
+) -> None:
     w = table()
 
     def per_row(M: object, ids: torch.Tensor) -> torch.Tensor:
@@ -98,7 +106,10 @@ def test_forward_mode_ad_of_embedding_matches_torch(
     w, tangent = table().requires_grad_(requires_grad), table(1)
 
     def run(M: object) -> object:
-        return jvp(lambda v: M.embedding(IDS, v, padding_idx=padding_idx), (w,), (tangent,))
+        def lookup(v: torch.Tensor) -> torch.Tensor:
+            return M.embedding(IDS, v, padding_idx=padding_idx)
+
+        return jvp(lookup, (w,), (tangent,))
 
     assert_same(run(E), run(F))
     with torch.autograd.forward_ad.dual_level():
@@ -124,7 +135,8 @@ def test_forward_mode_ad_of_a_bag_is_the_bag_of_the_tangent(mode: str) -> None:
         won = (rows.unsqueeze(0) == out.unsqueeze(1)).double()  # (bags, ids, D)
         # Each bag's winner is the one row of that bag equal to its max (no ties here).
         in_bag = torch.zeros(4, 7, 1, dtype=torch.float64)
-        for bag, (start, end) in enumerate(zip(OFFSETS.tolist(), OFFSETS.tolist()[1:] + [7])):
+        bounds = OFFSETS.tolist() + [7]
+        for bag, (start, end) in enumerate(zip(bounds, bounds[1:])):
             in_bag[bag, start:end] = 1
         expected = (won * in_bag * F.embedding(FLAT, tangent).unsqueeze(0)).sum(1)
     else:
@@ -142,8 +154,11 @@ def test_forward_mode_ad_with_max_norm_renorms_the_weight_not_its_tangent(
         w, tangent = (table() * 2).requires_grad_(requires_grad), table(1)
         with torch.autograd.forward_ad.dual_level():
             dual = torch.autograd.forward_ad.make_dual(w, tangent)
-            out = torch.autograd.forward_ad.unpack_dual(M.embedding(ids, dual, max_norm=1.0))
-        _, func_tangent = jvp(lambda v: M.embedding(ids, v, max_norm=1.0), (w,), (tangent,))
+            out = M.embedding(ids, dual, max_norm=1.0)
+            out = torch.autograd.forward_ad.unpack_dual(out)
+        _, func_tangent = jvp(
+            lambda v: M.embedding(ids, v, max_norm=1.0), (w,), (tangent,)
+        )
         results[M] = (out.primal, out.tangent, func_tangent, w.detach())
     assert_same(results[E], results[F])
     assert_same(results[E][1], F.embedding(ids, table(1)))  # the tangent, unscaled
@@ -152,7 +167,9 @@ def test_forward_mode_ad_with_max_norm_renorms_the_weight_not_its_tangent(
 META_CASES: dict[str, Lookup] = {
     "embedding": lambda M, w: M.embedding(IDS.to("meta"), w),
     "embedding max_norm": lambda M, w: M.embedding(IDS.to("meta"), w, max_norm=1.0),
-    "embedding freq": lambda M, w: M.embedding(IDS.to("meta"), w, scale_grad_by_freq=True),
+    "embedding freq": lambda M, w: M.embedding(
+        IDS.to("meta"), w, scale_grad_by_freq=True
+    ),
     "bag mean": lambda M, w: M.embedding_bag(FLAT.to("meta"), w, OFFSETS.to("meta")),
     "bag max padding": lambda M, w: M.embedding_bag(
         FLAT.to("meta"), w, OFFSETS.to("meta"), mode="max", padding_idx=1
@@ -195,13 +212,17 @@ COMPILE_CASES: dict[str, Lookup] = {
 
 @pytest.mark.parametrize("backend", ["aot_eager", "inductor"])
 @pytest.mark.parametrize("name", COMPILE_CASES)
-def test_compiled_fullgraph_forward_and_backward_match_torch(backend: str, name: str) -> None:
+def test_compiled_fullgraph_forward_and_backward_match_torch(
+    backend: str, name: str
+) -> None:
     case = COMPILE_CASES[name]
     results = {}
     for M in (E, F):
         torch._dynamo.reset()
         w = table().mul_(2).requires_grad_()
-        compiled = torch.compile(lambda v, M=M: case(M, v), backend=backend, fullgraph=True)
+        compiled = torch.compile(
+            lambda v, M=M: case(M, v), backend=backend, fullgraph=True
+        )
         out = compiled(w)
         out.pow(2).sum().backward()
         results[M] = (out.detach(), w.grad, w.detach())

@@ -15,13 +15,16 @@ import embedlab.functional as E
 def test_sparse_gradients_of_two_backwards_keep_torchs_uncoalesced_layout(
     padding_idx: int | None, bag: bool
 ) -> None:
-    weight, ids, offsets = torch.randn(10, 3), torch.tensor([1, 2, 1, 5]), torch.tensor([0, 2])
+    weight, ids = torch.randn(10, 3), torch.tensor([1, 2, 1, 5])
+    offsets = torch.tensor([0, 2])
     grads = {}
     for M in (E, F):
         w = weight.clone().requires_grad_()
         for _ in range(2):
             if bag:
-                out = M.embedding_bag(ids, w, offsets, sparse=True, padding_idx=padding_idx)
+                out = M.embedding_bag(
+                    ids, w, offsets, sparse=True, padding_idx=padding_idx
+                )
             else:
                 out = M.embedding(ids, w, sparse=True, padding_idx=padding_idx)
             out.sum().backward()  # an expanded, stride-0 output gradient
@@ -32,7 +35,9 @@ def test_sparse_gradients_of_two_backwards_keep_torchs_uncoalesced_layout(
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
-def test_low_precision_dense_gradient_is_more_accurate_than_torchs(dtype: torch.dtype) -> None:
+def test_low_precision_dense_gradient_is_more_accurate_than_torchs(
+    dtype: torch.dtype,
+) -> None:
     # 40960 ids over 8 rows: each row's gradient is a sum of about 5000 terms, where
     # rounding after every addition (PyTorch's CPU kernel) loses most digits.
     generator = torch.Generator().manual_seed(0)
@@ -49,7 +54,7 @@ def test_low_precision_dense_gradient_is_more_accurate_than_torchs(dtype: torch.
     assert errors[E] < errors[F] / 4, "PyTorch's accumulation is now as accurate"
 
 
-def test_ids_after_the_last_offset_belong_to_no_bag_where_torch_is_inconsistent() -> None:
+def test_ids_after_the_last_offset_belong_to_no_bag_where_torch_is_inconsistent():
     # pytorch/pytorch#89677: bags [1, 61, 3] and [] of ids [1, 61, 3, 3], the second 3
     # after the last offset, padding_idx 61.
     weight = torch.randn(100, 2, generator=torch.Generator().manual_seed(0))
@@ -73,10 +78,14 @@ def test_ids_after_the_last_offset_belong_to_no_bag_where_torch_is_inconsistent(
     # after it: sum leaves the 4 out, max takes it in.
     ids, offsets = torch.tensor([1, 2, 3, 4]), torch.tensor([0, 2, 3])
     by_mode = {
-        mode: F.embedding_bag(ids, weight, offsets, mode=mode, include_last_offset=True)[1]
+        mode: F.embedding_bag(
+            ids, weight, offsets, mode=mode, include_last_offset=True
+        )[1]
         for mode in ("sum", "max")
     }
     assert not torch.equal(by_mode["sum"], by_mode["max"])
     for mode in ("sum", "mean", "max"):
-        ours = E.embedding_bag(ids, weight, offsets, mode=mode, include_last_offset=True)
+        ours = E.embedding_bag(
+            ids, weight, offsets, mode=mode, include_last_offset=True
+        )
         assert torch.equal(ours[1], weight[3])

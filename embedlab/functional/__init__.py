@@ -1,4 +1,4 @@
-"""The functional API: :func:`embedding` and :func:`embedding_bag`, as in :mod:`torch.nn.functional`.
+"""The functional API: :func:`embedding` and :func:`embedding_bag`, as in PyTorch's.
 
 Two modules, imported one way: :mod:`embedlab.functional.lookup` holds the row
 lookup and its autograd Function, and :mod:`embedlab.functional.bag` builds bags on
