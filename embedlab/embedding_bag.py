@@ -1,4 +1,4 @@
-"""``embedlab.EmbeddingBag``: bags of embeddings as a module, built on :func:`embedlab.functional_bag.embedding_bag`."""
+"""``embedlab.EmbeddingBag``: :func:`embedlab.functional.embedding_bag` as a module."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class EmbeddingBag(nn.Module):
     r"""A table of ``num_embeddings`` learnable vectors, looked up in bags and reduced to one vector per bag.
 
     A drop-in replacement for :class:`torch.nn.EmbeddingBag` (same arguments, same
-    initialisation, same results) whose lookup is :func:`embedlab.functional_bag.embedding_bag`.
+    initialisation, same results) whose lookup is
+    :func:`embedlab.functional.embedding_bag`.
     With bags of equal length it computes what :class:`~embedlab.Embedding` followed
     by a sum, mean or max over the bag dimension computes, without materialising the
     ``(B, L, D)`` tensor of looked-up rows in the output.

@@ -1,7 +1,8 @@
 """Bags of embeddings: a row gather followed by a segment reduction (sum, mean or max).
 
-:func:`embedding_bag` is a drop-in replacement for :func:`torch.nn.functional.embedding_bag`
-that never calls PyTorch's embedding-bag kernels. It is built from the pieces of
+:func:`~embedlab.functional.embedding_bag` is a drop-in replacement for
+:func:`torch.nn.functional.embedding_bag` that never calls PyTorch's embedding-bag
+kernels. It is built from the pieces of
 :mod:`embedlab.functional.lookup`: the rows are gathered by
 :func:`embedlab.functional.embedding`
 (so the gradient of the table is the same scatter-add, dense or sparse), and each bag is
