@@ -89,3 +89,30 @@ def test_ids_after_the_last_offset_belong_to_no_bag_where_torch_is_inconsistent(
             ids, weight, offsets, mode=mode, include_last_offset=True
         )
         assert torch.equal(ours[1], weight[3])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_ids_after_the_last_offset_count_for_nothing_and_leave_no_entries(
+    sparse: bool,
+) -> None:
+    # Bags [1, 2] and [1]; the 1, 1 after the last offset are in no bag, so row 1's
+    # gradient is divided by its 2 occurrences in bags, not by 4.
+    weight = torch.randn(5, 3, generator=torch.Generator().manual_seed(0))
+    ids, offsets = torch.tensor([1, 2, 1, 1, 1]), torch.tensor([0, 2, 3])
+    grads = []
+    cases = ((ids, offsets, True), (ids[:3], offsets[:2], False))
+    for bag_ids, bag_offsets, last in cases:
+        w = weight.clone().requires_grad_()
+        E.embedding_bag(
+            bag_ids,
+            w,
+            bag_offsets,
+            mode="sum",
+            scale_grad_by_freq=not sparse,
+            sparse=sparse,
+            include_last_offset=last,
+        ).sum().backward()
+        grads.append(w.grad)
+    if sparse:
+        assert torch.equal(grads[0]._indices(), grads[1]._indices())
+    assert torch.equal(grads[0].to_dense(), grads[1].to_dense())

@@ -110,6 +110,10 @@ def _bags_of_positions(
     offsets = offsets.long()
     starts = offsets[:-1] if include_last_offset else offsets
     num_bags = starts.numel()
+    if include_last_offset and inspectable(offsets):
+        # Where values may be read, ids in no bag are dropped outright: they then
+        # count for nothing with scale_grad_by_freq and leave no sparse entries.
+        input = input[: int(offsets[-1])]
     positions = torch.arange(input.numel(), device=input.device)
     if num_bags == 0:
         return input, torch.zeros_like(positions), 0
@@ -304,7 +308,7 @@ def embedding_bag(
     ids, bag_of, num_bags = _bags_of_positions(input, offsets, include_last_offset)
     if max_norm is not None:
         # Like PyTorch: every id of input is renormed, padding and ids in no bag too.
-        _renorm_(weight, ids, max_norm, norm_type)
+        _renorm_(weight, input.reshape(-1), max_norm, norm_type)
     if padding_idx is not None:
         # Padding goes to the dropped extra bag: it adds nothing and counts for nothing;
         # the lookup's padding_idx keeps its gradient out (dense zero, sparse absent).
@@ -320,7 +324,7 @@ def embedding_bag(
     if mode == "max":
         return _bag_max(rows, bag_of, num_bags)
     if per_sample_weights is not None:
-        rows = rows * per_sample_weights.reshape(-1).unsqueeze(1)
+        rows = rows * per_sample_weights.reshape(-1)[: ids.numel()].unsqueeze(1)
     # Out of place, so that autograd records it: the gradient of a bag's sum is its
     # output gradient, copied back to every row in the bag.
     out = rows.new_zeros((num_bags + 1, weight.shape[1])).index_add(0, bag_of, rows)
