@@ -112,11 +112,47 @@ class _LookupWithJvp(_Lookup):
         return weight_tangent.index_select(0, ids)
 
 
+class _RenormedLookup(_LookupWithJvp):
+    """:class:`_LookupWithJvp` that renorms the rows first, for eager use with ``max_norm``.
+
+    The forward returns the rows that the renorm gathered and scaled, which are the
+    lookup's result, instead of gathering them a second time: one (B, D) buffer less
+    per call, and every fresh buffer of that size is one the allocator may give back
+    to the kernel and fault in again. The renorm writes ``weight`` through a detached
+    view, unrecorded, as PyTorch's ``embedding_renorm_`` does.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        weight: Tensor,
+        ids: Tensor,
+        padding_idx: int | None,
+        scale_grad_by_freq: bool,
+        sparse: bool,
+        max_norm: float,
+        norm_type: float,
+    ) -> Tensor:
+        return _renorm_(weight, ids, max_norm, norm_type)
+
+    @staticmethod
+    def setup_context(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, inputs: tuple, output: Tensor
+    ) -> None:
+        _Lookup.setup_context(ctx, inputs[:5], output)
+
+    @staticmethod
+    def backward(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, grad: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        return (*_Lookup.backward(ctx, grad), None, None)
+
+
 # Function.apply binds its arguments with inspect.signature on every call once
 # setup_context is defined: about 25 us, several times a small lookup. Outside
 # torch.func's transforms and torch.compile, which need Function.apply itself, the C
 # entry point that it ends in is called directly, after the same unwrapping.
 _apply_eagerly = torch._C._FunctionBase.__dict__["apply"].__get__(None, _LookupWithJvp)
+_apply_renormed = torch._C._FunctionBase.__dict__["apply"].__get__(None, _RenormedLookup)
 
 
 def _apply_lookup(
@@ -125,13 +161,19 @@ def _apply_lookup(
     padding_idx: int | None,
     scale_grad_by_freq: bool,
     sparse: bool,
+    max_norm: float | None,
+    norm_type: float,
 ) -> Tensor:
     args = (weight, ids, padding_idx, scale_grad_by_freq, sparse)
-    if torch.compiler.is_compiling():
-        return _Lookup.apply(*args)
-    if torch._C._are_functorch_transforms_active():
-        return _LookupWithJvp.apply(*args)
-    return _apply_eagerly(*torch._functorch.utils.unwrap_dead_wrappers(args))
+    compiling = torch.compiler.is_compiling()
+    if compiling or torch._C._are_functorch_transforms_active():
+        if max_norm is not None:
+            _renorm_(weight, ids, max_norm, norm_type)
+        return (_Lookup if compiling else _LookupWithJvp).apply(*args)
+    unwrap = torch._functorch.utils.unwrap_dead_wrappers
+    if max_norm is not None:
+        return _apply_renormed(*unwrap((*args, max_norm, norm_type)))
+    return _apply_eagerly(*unwrap(args))
 
 
 def _dense_weight_grad(
@@ -411,19 +453,17 @@ def embedding(
         _check_ids(input, num_embeddings)
     ids = input if input.dim() == 1 else input.reshape(-1)
     try:
-        differentiate = torch.is_grad_enabled() and weight.requires_grad
-        rows = None
-        if max_norm is not None:
-            # Without a graph to record or a tangent to carry, the rows the renorm
-            # gathered are the output: no second lookup, no second (B, D) buffer. Else
-            # the renorm's buffer is freed here, before the lookup allocates its own.
-            renormed = _renorm_(weight, ids, max_norm, norm_type)
-            if not (differentiate or _forward_ad_active()):
-                rows = renormed
-            del renormed
-        if differentiate:
-            rows = _apply_lookup(weight, ids, padding_idx, scale_grad_by_freq, sparse)
-        elif rows is None:
+        if torch.is_grad_enabled() and weight.requires_grad:
+            rows = _apply_lookup(
+                weight, ids, padding_idx, scale_grad_by_freq, sparse, max_norm, norm_type
+            )
+        elif max_norm is not None:
+            # Without a graph to record, the rows the renorm gathered are the output:
+            # no second lookup; but a dual weight's tangent needs the lookup itself.
+            rows = _renorm_(weight, ids, max_norm, norm_type)
+            if _forward_ad_active():
+                rows = weight.index_select(0, ids)
+        else:
             # Nothing to record: skip the Function and its bookkeeping.
             rows = weight.index_select(0, ids)
     except IndexError:
