@@ -113,7 +113,7 @@ class _LookupWithJvp(_Lookup):
 
 
 class _RenormedLookup(_LookupWithJvp):
-    """:class:`_LookupWithJvp` that renorms the rows first, for eager use with ``max_norm``.
+    """:class:`_LookupWithJvp` that renorms the rows first: eager use with ``max_norm``.
 
     The forward returns the rows that the renorm gathered and scaled, which are the
     lookup's result, instead of gathering them a second time: one (B, D) buffer less
@@ -151,8 +151,9 @@ class _RenormedLookup(_LookupWithJvp):
 # setup_context is defined: about 25 us, several times a small lookup. Outside
 # torch.func's transforms and torch.compile, which need Function.apply itself, the C
 # entry point that it ends in is called directly, after the same unwrapping.
-_apply_eagerly = torch._C._FunctionBase.__dict__["apply"].__get__(None, _LookupWithJvp)
-_apply_renormed = torch._C._FunctionBase.__dict__["apply"].__get__(None, _RenormedLookup)
+_c_apply = torch._C._FunctionBase.__dict__["apply"]
+_apply_eagerly = _c_apply.__get__(None, _LookupWithJvp)
+_apply_renormed = _c_apply.__get__(None, _RenormedLookup)
 
 
 def _apply_lookup(
@@ -455,7 +456,13 @@ def embedding(
     try:
         if torch.is_grad_enabled() and weight.requires_grad:
             rows = _apply_lookup(
-                weight, ids, padding_idx, scale_grad_by_freq, sparse, max_norm, norm_type
+                weight,
+                ids,
+                padding_idx,
+                scale_grad_by_freq,
+                sparse,
+                max_norm,
+                norm_type,
             )
         elif max_norm is not None:
             # Without a graph to record, the rows the renorm gathered are the output:
