@@ -184,6 +184,21 @@ def screenshots(pages: dict[str, object], base: str, names: list[str], folder: P
     return written
 
 
+def look_at_book(html: Path, pages: list[str] | None = None) -> dict:
+    """Open every page of the built book at ``html``; what the browser test asserts on.
+
+    Returns ``{"reports": {page: PageReport}, "hits": int, "theme": (before, after)}``:
+    each page's report, the search hits for ``padding_idx``, and the theme before and
+    after one click on the dark-mode switch.
+    """
+    pages = pages or book_pages()
+    with serve(html) as base, browser() as chromium:
+        views = tabs(chromium)
+        return {"reports": {page: measure(views, base, page) for page in pages},
+                "hits": search_hits(views["desktop"], base, "padding_idx"),
+                "theme": theme_after_switch(views["desktop"], base, pages[0])}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html", nargs="?", type=Path, default=ROOT / "_build" / "html")

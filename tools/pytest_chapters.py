@@ -11,8 +11,9 @@ execution come:
   the kernel is replaced by the stored execution;
 - **the refresh verdict**, one test per notebook (``::refresh``): the execution, stored
   the way ``make refresh`` stores it, equals the file byte for byte;
-- **the build verdict**: tests that take the ``chapter_runs`` fixture (the book build)
-  get the same executions.
+- **the build verdict**: the ``built_book`` fixture is the book built from the same
+  executions, in the background as soon as they are done, and then opened in a
+  browser (``seen_in_browser`` in ``tests/test_browser.py``) while other tests run.
 
 Notebook items and the tests that use ``chapter_runs`` run after the other tests, so
 the chapters execute while the unit tests run: one chapter at a time then, so that
@@ -24,6 +25,11 @@ from __future__ import annotations
 
 import copy
 import difflib
+import subprocess
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile, NbCellError, coalesce_streams
@@ -33,8 +39,61 @@ from tools.chapter_runs import DEFAULT_JOBS, ChapterRun, ChapterRuns
 from tools.execute import stored_form
 
 RUNS = pytest.StashKey[ChapterRuns]()
+BOOK = pytest.StashKey["BookPipeline"]()
 #: The fixture through which a test receives the session's chapter executions.
 RUNS_FIXTURE = "chapter_runs"
+#: The fixtures of the built book, and of what a browser saw in it.
+BOOK_FIXTURE, BROWSER_FIXTURE = "built_book", "seen_in_browser"
+
+
+@dataclass(frozen=True)
+class BuiltBook:
+    """The book built from the session's executions, and what a browser saw in it.
+
+    ``seen`` is ``None`` when no test asked for the browser or Chromium is missing.
+    """
+
+    result: subprocess.CompletedProcess[str]
+    html: Path
+    seen: dict | None
+
+
+class BookPipeline:
+    """Build the book, then open it in a browser, in the background, once per session.
+
+    It starts when the tests that need it are collected and waits for the chapters'
+    executions; the build and the browser then use the core the chapters leave, while
+    the unit tests still run on the other.
+    """
+
+    def __init__(self, runs: ChapterRuns) -> None:
+        self._runs = runs
+        self._folder = tempfile.TemporaryDirectory(prefix="book-")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="book")
+        self._future: Future[BuiltBook] | None = None
+
+    def start(self, browser: bool) -> None:
+        if self._future is None:
+            self._future = self._pool.submit(self._build, browser)
+
+    def result(self, browser: bool) -> BuiltBook:
+        self.start(browser)
+        return self._future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self._folder.cleanup()
+
+    def _build(self, browser: bool) -> BuiltBook:
+        # Imported here: a GPU machine runs the cuda tests without Jupyter Book or Chromium.
+        from tools.browser_check import CHROMIUM, look_at_book
+        from tools.build import build_book
+
+        output = Path(self._folder.name)
+        result = build_book(path_output=output, runs=self._runs.results(toc_notebooks()))
+        html = output / "_build" / "html"
+        wanted = browser and result.returncode == 0 and CHROMIUM.is_file()
+        return BuiltBook(result, html, look_at_book(html) if wanted else None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,9 +106,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUNS] = ChapterRuns(jobs=config.option.chapter_jobs)
+    config.stash[BOOK] = BookPipeline(config.stash[RUNS])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash[BOOK].close()
     config.stash[RUNS].close()
 
 
@@ -78,6 +139,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     runs.start([item.parent.path for item in items if _phase(item) == 1])
     if 2 in phases:
         runs.start(toc_notebooks())
+    fixtures = {name for item in items for name in getattr(item, "fixturenames", ())}
+    if BOOK_FIXTURE in fixtures:
+        config.stash[BOOK].start(browser=BROWSER_FIXTURE in fixtures)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -89,6 +153,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def chapter_runs(pytestconfig: pytest.Config) -> list[ChapterRun]:
     """The session's executions of every chapter in ``_toc.yml``, in book order."""
     return pytestconfig.stash[RUNS].results(toc_notebooks())
+
+
+@pytest.fixture(scope="session")
+def built_book(pytestconfig: pytest.Config, chapter_runs: list[ChapterRun]) -> BuiltBook:
+    """The whole book, built with warnings as errors from the session's executions."""
+    return pytestconfig.stash[BOOK].result(browser=False)
 
 
 class ChapterFile(IPyNbFile):
