@@ -210,13 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     if not CHROMIUM.is_file():
         parser.error(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     pages = book_pages()
-    with serve(args.html) as base, browser() as chromium:
-        views = tabs(chromium)
-        reports = [measure(views, base, page) for page in pages]
-        hits = search_hits(views["desktop"], base, "padding_idx")
-        if args.screenshots is not None:
-            written = screenshots(views, base, pages, args.screenshots)
-            print(f"wrote {len(written)} screenshots to {args.screenshots}")
+    seen = look_at_book(args.html, pages)
+    reports, hits = list(seen["reports"].values()), seen["hits"]
+    if args.screenshots is not None:
+        with serve(args.html) as base, browser() as chromium:
+            written = screenshots(tabs(chromium), base, pages, args.screenshots)
+        print(f"wrote {len(written)} screenshots to {args.screenshots}")
     names = list(reports[0].counts())
     print(f"{'page':<32}" + "".join(f"{name:>19}" for name in names))
     for report in reports:

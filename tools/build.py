@@ -23,7 +23,6 @@ from jupyter_cache.base import CacheBundleIn
 
 from tools.bookcheck import ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
-from tools.execute import error_outputs
 
 #: Re-run every page (``--all``), treat warnings as errors (``-W``), check every cross
 #: reference (``-n``), and report all warnings before failing (``--keep-going``).
@@ -46,7 +45,7 @@ def fill_cache(cache_path: Path, runs: Iterable[ChapterRun]) -> None:
     problems = [
         f"{run.path.name}: {problem}"
         for run in runs
-        for problem in ([run.failure] if run.executed is None else error_outputs(run.executed))
+        for problem in run.problems()
     ]
     if problems:
         raise ChapterFailed("chapters that did not run cleanly:\n" + "\n".join(problems))

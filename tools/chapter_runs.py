@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from tools.bookcheck import ROOT
+from tools.execute import error_outputs
 
 #: Chapters executed at once by default: one per core, at most two.
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
@@ -38,6 +39,10 @@ class ChapterRun:
     executed: nbformat.NotebookNode | None
     seconds: float
     failure: str = ""
+
+    def problems(self) -> list[str]:
+        """Why this run cannot be stored or built from: its failure, or its stored errors."""
+        return [self.failure] if self.executed is None else error_outputs(self.executed)
 
 
 class ChapterRuns:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbval.plugin import get_sanitize_patterns
 
 from tools.bookcheck import MACHINE_SPECIFIC_TAG, ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
@@ -42,8 +43,8 @@ SHOWN = 300
 
 
 def sanitize_patterns(path: Path = SANITIZE) -> list[tuple[str, str]]:
-    """The regex/replacement pairs of an nbval sanitize file, in order."""
-    return re.findall(r"^regex: (.*)$\n^replace: (.*)$", path.read_text(encoding="utf-8"), flags=re.M)
+    """The regex/replacement pairs of an nbval sanitize file, in order, as nbval reads them."""
+    return get_sanitize_patterns(path.read_text(encoding="utf-8"))
 
 
 def output_texts(cell: nbformat.NotebookNode, patterns: list[tuple[str, str]]) -> list[str]:

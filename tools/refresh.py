@@ -17,7 +17,7 @@ from pathlib import Path
 from embedlab.atomic import atomic_write
 from tools.bookcheck import shown, toc_notebooks
 from tools.chapter_runs import ChapterRuns
-from tools.execute import CELL_TIMEOUT, error_outputs, execute, stored_form
+from tools.execute import CELL_TIMEOUT, execute, stored_form
 
 
 def refresh(path: Path, timeout: int = CELL_TIMEOUT, cwd: Path | None = None) -> None:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for run in runs.results(notebooks):
         name = shown(run.path)
-        problems = [run.failure] if run.executed is None else error_outputs(run.executed)
+        problems = run.problems()
         if problems:
             failed += 1
             print(f"not refreshed {name}:", *problems, sep="\n  ", file=sys.stderr)
