@@ -171,10 +171,22 @@ def _apply_lookup(
         if max_norm is not None:
             _renorm_(weight, ids, max_norm, norm_type)
         return (_Lookup if compiling else _LookupWithJvp).apply(*args)
-    unwrap = torch._functorch.utils.unwrap_dead_wrappers
     if max_norm is not None:
-        return _apply_renormed(*unwrap((*args, max_norm, norm_type)))
-    return _apply_eagerly(*unwrap(args))
+        return _apply_renormed(*_unwrap_dead((*args, max_norm, norm_type)))
+    return _apply_eagerly(*_unwrap_dead(args))
+
+
+_is_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+
+
+def _unwrap_dead(args: tuple) -> tuple:
+    # A tensor that escaped a torch.func transform stays wrapped after the transform
+    # ends; Function.apply unwraps such tensors before its C entry point. Asking the
+    # two tensors first costs a sixth of unwrapping every argument (about 3 us).
+    weight, ids = args[0], args[1]
+    if _is_wrapped(weight) or _is_wrapped(ids):
+        return torch._functorch.utils.unwrap_dead_wrappers(args)
+    return args
 
 
 def _dense_weight_grad(
@@ -449,7 +461,7 @@ def embedding(
     # elsewhere a bad id is a device-side assert that ends the process, so it must be
     # caught beforehand, at the cost of one synchronisation. index_select's error in an
     # empty table does not say that the table is empty.
-    needs_check = num_embeddings == 0 or (check_ids and input.device.type != "cpu")
+    needs_check = num_embeddings == 0 or (check_ids and not input.is_cpu)
     if needs_check and inspectable(input):
         _check_ids(input, num_embeddings)
     ids = input if input.dim() == 1 else input.reshape(-1)
