@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.patches import ConnectionPatch, Rectangle
 
-from embedlab.plot.scratch import plot_scatter_add
+from embedlab.plot.scratch import plot_scatter_add, plot_trajectories
 
 
 def cell_texts(ax: plt.Axes) -> list[str]:
@@ -83,3 +83,45 @@ def test_bad_arguments_are_refused(
 def test_float_ids_are_refused() -> None:
     with pytest.raises(TypeError, match="ids must hold integers"):
         plot_scatter_add(np.array([0.0, 1.0]), np.ones((2, 2)), num_embeddings=3)
+
+
+def test_trajectories_draw_each_rows_path_from_hollow_start_to_filled_end() -> None:
+    path = np.array(
+        [[[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], [[0.5, 0.0], [1.0, 2.0], [3.0, 1.0]]]
+    )
+    fig = plot_trajectories(path, ["a", "b", "c"], groups=[0, 0, 1])
+    ax_before, ax = fig.axes
+    paths = [line for line in ax.get_lines() if len(line.get_xdata()) == 2]
+    assert [line.get_xydata().tolist() for line in paths] == [
+        path[:, row].tolist() for row in range(3)
+    ]
+    markers = [line for line in ax.get_lines() if len(line.get_xdata()) == 1]
+    hollow = [m for m in markers if m.get_markerfacecolor() == "none"]
+    starts = [m.get_xydata()[0].tolist() for m in hollow]
+    assert starts == path[0].tolist()
+    filled = [m for m in markers if m.get_markerfacecolor() != "none"]
+    assert [m.get_xydata()[0].tolist() for m in filled] == path[-1].tolist()
+    assert [text.get_text() for text in ax_before.texts] == ["a", "b", "c"]
+    assert [text.xy for text in ax_before.texts] == [tuple(p) for p in path[0]]
+    before = [line.get_xydata()[0].tolist() for line in ax_before.get_lines()]
+    assert before == path[0].tolist()
+    # rows of one group share a colour
+    assert paths[0].get_color() == paths[1].get_color() != paths[2].get_color()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("path", "labels", "message"),
+    [
+        (np.zeros((2, 3, 3)), ["a", "b", "c"], r"shape \(steps \+ 1, V, 2\)"),
+        (np.zeros((2, 3, 2)), ["a", "b"], "labels must name all 3 rows"),
+    ],
+)
+def test_trajectories_reject_bad_shapes(path, labels, message) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match=message):
+        plot_trajectories(path, labels)
+
+
+def test_trajectories_reject_a_group_list_of_the_wrong_length() -> None:
+    with pytest.raises(ValueError, match="groups must give all 2 rows a group, got 1"):
+        plot_trajectories(np.zeros((2, 2, 2)), ["a", "b"], groups=[0])

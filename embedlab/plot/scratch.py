@@ -1,6 +1,9 @@
-"""Figures of chapter 2, the embedding layer from scratch: the backward scatter-add."""
+"""Figures of chapter 2, the embedding layer from scratch: the backward scatter-add, and
+the rows of a table moving as it trains."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -101,4 +104,70 @@ def plot_scatter_add(ids: np.ndarray, dout: np.ndarray, num_embeddings: int) -> 
             linewidth=1.5,
         )
         fig.add_artist(arrow)
+    return fig
+
+
+def plot_trajectories(
+    path: np.ndarray, labels: Sequence[str], groups: Sequence[int] | None = None
+) -> Figure:
+    r"""Draw how the 2-D rows of a table move during training.
+
+    Two panels. The left one shows the rows before training, each labelled with its
+    name, on axes scaled to them. The right one draws each row's path, from a hollow
+    marker (before training) to a filled one (after). Rows of one group share a
+    colour, so a reader sees related rows gather.
+
+    Args:
+        path (numpy.ndarray): the table after every step, shape ``(steps + 1, V, 2)``;
+            ``path[0]`` is the table before training.
+        labels (list of str): a name for each of the ``V`` rows.
+        groups (list of int, optional): a group number for each row, which picks its
+            colour. Default: every row its own colour.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with two axes (before, paths).
+
+    Examples::
+
+        >>> path = np.array([[[0.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [2.0, 0.0]]])
+        >>> fig = plot_trajectories(path, ["a", "b"])
+        >>> fig.axes[1].get_lines()[0].get_xydata().tolist()
+        [[0.0, 0.0], [0.0, 1.0]]
+        >>> plt.close(fig)
+    """
+    path = np.asarray(path, dtype=float)
+    if path.ndim != 3 or path.shape[2] != 2:
+        raise ValueError(f"path must have shape (steps + 1, V, 2), got {path.shape}")
+    vocab = path.shape[1]
+    if len(labels) != vocab:
+        raise ValueError(f"labels must name all {vocab} rows, got {len(labels)} labels")
+    groups = list(range(vocab)) if groups is None else list(groups)
+    if len(groups) != vocab:
+        raise ValueError(
+            f"groups must give all {vocab} rows a group, got {len(groups)}"
+        )
+    fig, (ax_before, ax_paths) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
+    for row in range(vocab):
+        colour = f"C{groups[row] % 10}"
+        ax_before.plot(*path[0, row], "o", color=colour, markerfacecolor="none")
+        ax_before.annotate(
+            labels[row],
+            path[0, row],
+            xytext=(5, 3),
+            textcoords="offset points",
+            fontsize=9,
+            color=colour,
+        )
+        ax_paths.plot(path[:, row, 0], path[:, row, 1], color=colour, linewidth=1)
+        ax_paths.plot(*path[0, row], "o", color=colour, markerfacecolor="none")
+        ax_paths.plot(*path[-1, row], "o", color=colour)
+    ax_before.set(title="before training", xlabel="dimension 0", ylabel="dimension 1")
+    ax_before.margins(0.25)
+    ax_paths.set(
+        title="paths during training",
+        xlabel="dimension 0",
+        ylabel="dimension 1",
+    )
+    for ax in (ax_before, ax_paths):
+        ax.grid(True, alpha=0.3)
     return fig
