@@ -1,8 +1,11 @@
-"""embedlab.distributed.ShardedEmbedding on 2 and 3 CPU processes (gloo over 127.0.0.1) against one nn.Embedding.
+"""embedlab.distributed on 2 and 3 CPU processes (gloo over 127.0.0.1) against one process.
 
-Each test spawns its ranks with torch.multiprocessing; the ranks write what the
-parent needs into files, and any failed assert in a rank fails the test. Every
-collective is bounded by the process group's timeout, so a bug cannot hang the suite.
+Starting processes is the expensive part, so one 2-rank and one 3-rank world run
+every check (:func:`worker`), once per session (the ``worlds`` fixture); the 3-rank
+world loads the checkpoint the 2-rank world saved. The ranks assert what they can
+see and write what the parent needs into files; any failed assert in a rank fails
+every test that uses the worlds. Every collective is bounded by the process group's
+timeout, so a bug cannot hang the suite.
 """
 
 from __future__ import annotations
@@ -17,7 +20,23 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from embedlab._checks import IdOutOfRangeError
-from embedlab.distributed import ShardedEmbedding, free_loopback_port, init_loopback, shard_bounds, shard_sizes
+from embedlab.distributed import (
+    Placement,
+    SentBytes,
+    ShardedEmbedding,
+    data_parallel,
+    device_for,
+    free_loopback_port,
+    init_loopback,
+    lookup_traffic,
+    shard_bounds,
+    shard_sizes,
+    sharded_names,
+    zipf_ids,
+)
+from embedlab.distributed.checkpoint import load_sharded, save_sharded
+from embedlab.distributed.demo import ddp_matches_one_process
+from embedlab.distributed.rowwise import compare
 
 VOCAB, DIM, STEPS = 60, 4, 3
 OPTIMIZERS = {
@@ -38,7 +57,7 @@ def _entry(rank, world, port, backend, worker, outdir, args):
     # Sparse Adagrad warns unless the invariant checks are chosen explicitly.
     torch.sparse.check_sparse_tensor_invariants.disable()
     if backend == "nccl":
-        torch.cuda.set_device(rank)
+        torch.cuda.set_device(device_for(rank, cuda=True)[1])
     init_loopback(rank, world, port, backend=backend, timeout=60)
     try:
         result = worker(rank, world, *args)
@@ -78,30 +97,36 @@ def batches(world: int, step: int, scenario: str) -> list[torch.Tensor]:
 
 
 CASES = [
-    # (scenario, optimizer, sparse, padding_idx, exchange)
-    ("repeated", "sgd", False, None, "auto"),
-    ("repeated", "sparse_adam", True, None, "auto"),
-    ("repeated", "adagrad", True, 24, "auto"),
-    ("one_shard", "adagrad", False, None, "auto"),
-    ("one_shard", "sgd", True, None, "all_gather"),
-    ("empty", "sgd", False, -1, "auto"),
-    ("empty", "sparse_adam", True, None, "all_gather"),
-    ("all_empty", "sgd", False, None, "auto"),
-    ("edges", "sgd", False, None, "auto"),
-    ("edges", "sparse_adam", True, -1, "all_gather"),
+    # (scenario, optimizer, sparse, padding_idx, exchange, sharding, dedupe)
+    ("repeated", "sgd", False, None, "auto", "contiguous", False),
+    ("repeated", "sgd", False, None, "auto", "modulo", True),
+    ("repeated", "sparse_adam", True, None, "auto", "contiguous", False),
+    ("repeated", "adagrad", True, 24, "auto", "modulo", True),
+    ("one_shard", "adagrad", False, None, "auto", "contiguous", False),
+    ("one_shard", "sgd", True, None, "all_gather", "modulo", False),
+    ("empty", "sgd", False, -1, "auto", "contiguous", True),
+    ("empty", "sparse_adam", True, None, "all_gather", "contiguous", False),
+    ("all_empty", "sgd", False, None, "auto", "modulo", True),
+    ("edges", "sgd", False, None, "auto", "contiguous", False),
+    ("edges", "sparse_adam", True, -1, "all_gather", "modulo", True),
 ]
 
 
-def parity_worker(rank: int, world: int) -> dict:
+def check_parity(rank: int, world: int) -> dict:
     """Train a sharded table and one whole table side by side; assert they agree at every step."""
     full = torch.randn(VOCAB, DIM, generator=torch.Generator().manual_seed(7))
     report = {"shard_bytes": None, "exchange": {}, "cases": 0}
-    for scenario, optimizer, sparse, padding_idx, exchange in CASES:
-        sharded = ShardedEmbedding.from_full(full, sparse=sparse, padding_idx=padding_idx, exchange=exchange)
+    for scenario, optimizer, sparse, padding_idx, exchange, sharding, dedupe in CASES:
+        sharded = ShardedEmbedding.from_full(
+            full, sparse=sparse, padding_idx=padding_idx, exchange=exchange, sharding=sharding, dedupe=dedupe
+        )
         single = torch.nn.Embedding.from_pretrained(full.clone(), freeze=False, sparse=sparse, padding_idx=padding_idx)
         opt_sharded = OPTIMIZERS[optimizer](list(sharded.parameters()))
         opt_single = OPTIMIZERS[optimizer](list(single.parameters()))
-        lo, hi = sharded.start, sharded.end
+        mine = sharded.global_rows()
+        # Taken from the placement's rule, not from the code under test.
+        expected_rows = torch.arange(rank, VOCAB, world) if sharding == "modulo" else torch.arange(VOCAB).tensor_split(world)[rank]
+        assert torch.equal(mine, expected_rows)
         for step in range(STEPS):
             ids = batches(world, step, scenario)
             grads = [torch.randn(*i.shape, DIM, generator=torch.Generator().manual_seed(50 * step + r))
@@ -112,46 +137,210 @@ def parity_worker(rank: int, world: int) -> dict:
             # The rows of the table the shards make up now, bit for bit: a lookup only copies.
             shards = [torch.empty_like(sharded.weight) for _ in range(world)]
             dist.all_gather(shards, sharded.weight.detach())
+            table = torch.empty(VOCAB, DIM)
+            table[torch.cat([Placement(VOCAB, world, sharding).rows(r) for r in range(world)])] = torch.cat(shards)
             assert out.shape == (*ids[rank].shape, DIM)
-            assert torch.equal(out.detach(), torch.cat(shards)[ids[rank].long()]), (scenario, step)
+            assert torch.equal(out.detach(), table[ids[rank].long()]), (scenario, step)
             if step == 0:
                 assert torch.equal(out.detach(), full[ids[rank].long()])
             out.backward(grads[rank])
             # The whole table sees every rank's batch; the sum of the ranks' losses.
             single(torch.cat([i.reshape(-1) for i in ids])).backward(torch.cat([g.reshape(-1, DIM) for g in grads]))
-            mine, expected = sharded.weight.grad, single.weight.grad
+            got, expected = sharded.weight.grad, single.weight.grad
             if sparse:
-                assert mine is None or mine.is_sparse
-                mine = torch.zeros(hi - lo, DIM) if mine is None else mine.to_dense()
+                assert got is None or got.is_sparse
+                got = torch.zeros(len(mine), DIM) if got is None else got.to_dense()
                 expected = torch.zeros(VOCAB, DIM) if expected is None else expected.to_dense()
-            # Rows summed in the same order as the whole table sums them: equal bit for bit.
-            torch.testing.assert_close(mine, expected[lo:hi], rtol=0, atol=0)
+            if dedupe:
+                # A rank adds its repeats before sending: the same sum in another order.
+                torch.testing.assert_close(got, expected[mine], rtol=1e-6, atol=1e-6)
+            else:
+                # Rows summed in the same order as the whole table sums them: equal bit for bit.
+                torch.testing.assert_close(got, expected[mine], rtol=0, atol=0)
             opt_sharded.step()
             opt_single.step()
             # Same gradients, same update formula; only rounding may differ, by one ulp where a
             # row falls in a SIMD lane of one tensor and in the scalar tail of the other.
-            torch.testing.assert_close(sharded.weight.detach(), single.weight.detach()[lo:hi], rtol=1e-6, atol=1e-7)
+            torch.testing.assert_close(sharded.weight.detach(), single.weight.detach()[mine], rtol=1e-5, atol=1e-6)
         report["shard_bytes"] = sharded.shard_bytes()
         report["exchange"][exchange] = sharded.exchange
         report["cases"] += 1
-    report["rows"] = [sharded.start, sharded.end]
+    report["rows"] = [sharded.start, sharded.end] if sharded.start is not None else None
     report["table_bytes"] = full.numel() * full.element_size()
     return report
 
 
+def check_traffic(rank: int, world: int) -> dict:
+    """Count the bytes a Zipf batch sends, with and without de-duplication, against the model."""
+    vocab, dim, batch = 1000, 16, 256
+    ids = [zipf_ids(vocab, batch, torch.Generator().manual_seed(r)) for r in range(world)]
+    full = torch.randn(vocab, dim, generator=torch.Generator().manual_seed(0))
+    report = {}
+    for sharding in ("contiguous", "modulo"):
+        for dedupe in (False, True):
+            table = ShardedEmbedding.from_full(full, sharding=sharding, dedupe=dedupe)
+            with SentBytes(rank, world) as sent:
+                out = table(ids[rank])
+                out.sum().backward()
+            assert not sent.uncounted, sent.uncounted
+            model = lookup_traffic(ids, Placement(vocab, world, sharding), dim, dedupe=dedupe)
+            assert sent.total == model[rank], (sharding, dedupe, sent.total, model)
+            assert torch.equal(out.detach(), full[ids[rank]])
+            report[f"{sharding},{dedupe}"] = sent.total
+    return report
+
+
+def check_unused_output(rank: int, world: int) -> bool:
+    """A rank whose loss ignores the output still joins the backward through 0 * output.sum()."""
+    table = ShardedEmbedding(VOCAB, DIM)
+    out = table(torch.tensor([rank, VOCAB - 1 - rank]))
+    loss = 0 * out.sum() if rank == 0 else out.sum()
+    loss.backward()
+    grads = [torch.empty_like(table.weight.grad) for _ in range(world)]
+    dist.all_gather(grads, table.weight.grad)
+    # Only rank 1 and above used their rows: 2 rows each, one count per entry.
+    return torch.cat(grads).sum().item() == 2 * DIM * (world - 1)
+
+
+def check_ddp(rank: int, world: int) -> dict:
+    report = ddp_matches_one_process(VOCAB, DIM, batch=4)
+    try:
+        data_parallel(torch.nn.Sequential(ShardedEmbedding(VOCAB, DIM)))
+    except ValueError as err:
+        report["summed"] = str(err)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), ShardedEmbedding(VOCAB, DIM))
+    report["names"] = sharded_names(model)
+    return report
+
+
+def gathered(table: ShardedEmbedding, rows: torch.Tensor) -> torch.Tensor:
+    """The whole table (or a state of its shape) from every rank's rows."""
+    world = table.world_size
+    parts = [torch.empty(size, DIM) for size in shard_sizes(VOCAB, world)]
+    dist.all_gather(parts, rows.contiguous())
+    whole = torch.empty(VOCAB, DIM)
+    whole[torch.cat([table.placement.rows(r) for r in range(world)])] = torch.cat(parts)
+    return whole
+
+
+def check_checkpoint(rank: int, world: int, outdir: str) -> dict:
+    """At 2 ranks (modulo): train with Adam and save. At 3 (contiguous): load, compare, resume."""
+    path = Path(outdir).parent / "checkpoint"
+    expected_path = Path(outdir).parent / "checkpoint_expected.pt"
+    if world == 2:
+        full = torch.randn(VOCAB, DIM, generator=torch.Generator().manual_seed(3))
+        table = ShardedEmbedding.from_full(full, sharding="modulo")
+        opt = torch.optim.Adam(table.parameters(), lr=0.1)
+        for step in range(2):
+            opt.zero_grad()
+            table(batches(world, step, "repeated")[rank]).sum().backward()
+            opt.step()
+        save_sharded(table, path, opt)
+        state = opt.state[table.weight]
+        whole = {"weight": gathered(table, table.weight.detach()), "step": state["step"].clone()}
+        whole |= {k: gathered(table, state[k]) for k in ("exp_avg", "exp_avg_sq")}
+        if rank == 0:
+            torch.save(whole, expected_path)
+        dist.barrier()
+        return {"saved": True}
+    table = ShardedEmbedding(VOCAB, DIM, sharding="contiguous")
+    opt = torch.optim.Adam(table.parameters(), lr=0.1)
+    load_sharded(table, path, opt)
+    expected = torch.load(expected_path)
+    state = opt.state[table.weight]
+    assert torch.equal(gathered(table, table.weight.detach()), expected["weight"])
+    for key in ("exp_avg", "exp_avg_sq"):
+        assert torch.equal(gathered(table, state[key]), expected[key]), key
+    assert torch.equal(state["step"], expected["step"])
+    try:
+        load_sharded(ShardedEmbedding(VOCAB + 1, DIM), path)
+    except ValueError as err:
+        message = str(err)
+    # Resumes: Adam's next step uses the loaded moments and step count.
+    opt.zero_grad()
+    table(torch.tensor([rank])).sum().backward()
+    opt.step()
+    return {"loaded": True, "wrong_shape": message, "step": state["step"].item()}
+
+
+def worker(rank: int, world: int, outdir: str) -> dict:
+    report = {
+        "parity": check_parity(rank, world),
+        "traffic": check_traffic(rank, world),
+        "unused_output": check_unused_output(rank, world),
+        "ddp": check_ddp(rank, world),
+        "checkpoint": check_checkpoint(rank, world, outdir),
+        "rowwise": compare(600, 8, 32, repeats=2),
+    }
+    if world == 2:
+        report["errors"] = error_worker(rank, world)
+    return report
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[dict]]:
+    """Every rank's report, for the 2-rank world, then the 3-rank world."""
+    out = {}
+    for world in (2, 3):
+        outdir = tmp_path_factory.mktemp(f"world{world}")
+        out[world] = spawn(worker, world, outdir, str(outdir))
+    return out
+
+
 @pytest.mark.parametrize("world", [2, 3])
-def test_sharded_training_equals_one_table(world: int, tmp_path: Path) -> None:
-    reports = spawn(parity_worker, world, tmp_path)
+def test_sharded_training_equals_one_table(world: int, worlds: dict) -> None:
+    reports = [r["parity"] for r in worlds[world]]
     table_bytes = reports[0]["table_bytes"]
     for rank, report in enumerate(reports):
         assert report["cases"] == len(CASES)
         # Gloo in PyTorch 2.13 has all_to_all on the CPU, so "auto" picks it.
         assert report["exchange"] == {"auto": "all_to_all", "all_gather": "all_gather"}
-        assert report["rows"] == list(shard_bounds(VOCAB, world)[rank])
-        print(f"world {world}, rank {rank}: rows {report['rows']}, shard {report['shard_bytes']} bytes "
-              f"of a {table_bytes}-byte table ({report['shard_bytes'] / table_bytes:.3f})")
         # VOCAB divides evenly by 2 and 3: each rank holds exactly 1/N of the table.
         assert report["shard_bytes"] * world == table_bytes
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_dedupe_sends_fewer_bytes_as_counted(world: int, worlds: dict) -> None:
+    for rank, report in enumerate(r["traffic"] for r in worlds[world]):
+        print(f"world {world}, rank {rank}: bytes sent {report}")
+        for sharding in ("contiguous", "modulo"):
+            assert report[f"{sharding},True"] < 0.6 * report[f"{sharding},False"]
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_ddp_dense_part_with_sharded_table_equals_one_process(world: int, worlds: dict) -> None:
+    for report in (r["ddp"] for r in worlds[world]):
+        assert report["shard_kept"]
+        assert report["table_diff"] < 1e-5 and report["dense_diff"] < 1e-5, report
+        assert "embedlab.distributed.data_parallel(model" in report["refusal"]
+        assert "broadcast rank 0's rows" in report["refusal"]
+        assert "build it with grad_reduction='mean'" in report["summed"]
+        assert report["names"] == ["1.weight"]
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_unused_output_joins_through_zero_times_sum(world: int, worlds: dict) -> None:
+    assert all(r["unused_output"] for r in worlds[world])
+
+
+def test_checkpoint_saved_at_2_ranks_loads_at_3(worlds: dict) -> None:
+    assert all(r["checkpoint"] == {"saved": True} for r in worlds[2])
+    for report in (r["checkpoint"] for r in worlds[3]):
+        assert report["loaded"]
+        assert report["wrong_shape"].endswith(f"holds a table of shape ({VOCAB}, {DIM}), expected ({VOCAB + 1}, {DIM})")
+        assert report["step"] == 3.0
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_dtensor_rowwise_gives_the_same_rows_and_sends_more(world: int, worlds: dict) -> None:
+    batch, dim = 32, 8
+    for rank, report in enumerate(r["rowwise"] for r in worlds[world]):
+        assert report["rows_equal"] and report["grads_close"]
+        assert report["uncounted"] == []
+        # Ids all-gathered, the global batch's rows reduce-scattered, their gradients
+        # all-gathered: every rank sends (N - 1) * B * (8 + 2 * 4 * D) bytes.
+        assert report["bytes"]["RowwiseParallel"] == (world - 1) * batch * (8 + 8 * dim)
+        assert report["bytes"]["ShardedEmbedding"] < report["bytes"]["RowwiseParallel"] / 2
 
 
 def error_worker(rank: int, world: int) -> dict:
@@ -182,9 +371,8 @@ def error_worker(rank: int, world: int) -> dict:
     return messages
 
 
-def test_errors_are_clear_and_raised_on_every_rank(tmp_path: Path) -> None:
-    world = 2
-    reports = spawn(error_worker, world, tmp_path)
+def test_errors_are_clear_and_raised_on_every_rank(worlds: dict) -> None:
+    reports = [r["errors"] for r in worlds[2]]
     for rank, messages in enumerate(reports):
         assert "they differ in embedding_dim: rank 0=4, rank 1=5" in messages["mismatch"]
         assert messages["too_small"] == (
@@ -213,14 +401,18 @@ def test_split_rule_is_tensor_split(vocab: int, world: int) -> None:
 
 
 def nccl_worker(rank: int, world: int) -> dict:
-    device = torch.device("cuda", rank)
+    device = device_for(rank, cuda=True)[1]
+    assert torch.cuda.current_device() == device.index
     full = torch.randn(VOCAB, DIM, generator=torch.Generator().manual_seed(7)).to(device)
-    sharded = ShardedEmbedding.from_full(full, sparse=True)
+    sharded = ShardedEmbedding.from_full(full, sparse=True, sharding="modulo")
     ids = batches(world, 0, "repeated")
     out = sharded(ids[rank].to(device))
     assert torch.equal(out.detach(), full[ids[rank].long().to(device)])
     out.sum().backward()
-    return {"exchange": sharded.exchange, "nnz": sharded.weight.grad._nnz()}
+    table = ShardedEmbedding.from_full(full, grad_reduction="mean")
+    model = torch.nn.Sequential(table, torch.nn.Linear(DIM, 1)).to(device)
+    data_parallel(model, device_ids=[device.index])(ids[rank].to(device).long()).sum().backward()
+    return {"exchange": sharded.exchange, "nnz": sharded.weight.grad._nnz(), "ddp": table.weight.grad is not None}
 
 
 @pytest.mark.cuda
@@ -229,7 +421,7 @@ def test_nccl_on_cuda(tmp_path: Path) -> None:
     if world < 2:
         world = 1  # one GPU: a one-rank NCCL group still runs the CUDA path
     reports = spawn(nccl_worker, world, tmp_path, backend="nccl")
-    assert all(r["exchange"] == "all_to_all" for r in reports)
+    assert all(r["exchange"] == "all_to_all" and r["ddp"] for r in reports)
 
 
 def test_demo_entry_point_under_torchrun() -> None:
@@ -243,5 +435,6 @@ def test_demo_entry_point_under_torchrun() -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.startswith("rank=")]
-    assert len(lines) == 2
-    assert all("lookup_equal=True grad_equal=True step_equal=True" in line for line in lines)
+    assert len(lines) == 4
+    assert all("lookup_equal=True grad_equal=True step_equal=True" in line for line in lines[:2])
+    assert all("shard_kept=True" in line for line in lines[2:])
