@@ -3,6 +3,7 @@ to the same SVG bytes every time."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import subprocess
@@ -144,11 +145,28 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-@pytest.fixture(scope="module", params=sorted(FIGURES))
+@functools.cache
+def drawn(name: str) -> Figure:
+    """The figure ``name``, made and drawn once for every test of this module.
+
+    Drawing and measuring do not change a figure, and making and drawing them all
+    once is most of this module's time.
+    """
+    fig = FIGURES[name]()
+    fig.canvas.draw()
+    return fig
+
+
+@pytest.fixture(scope="module", autouse=True)
+def close_figures() -> None:
+    yield
+    drawn.cache_clear()
+    plt.close("all")
+
+
+@pytest.fixture(params=sorted(FIGURES))
 def figure(request: pytest.FixtureRequest) -> Figure:
-    fig = FIGURES[request.param]()
-    yield fig
-    plt.close(fig)
+    return drawn(request.param)
 
 
 def test_every_figure_is_shown_at_its_drawn_size_with_fonts_of_9_pt(
@@ -161,26 +179,25 @@ def test_every_figure_is_shown_at_its_drawn_size_with_fonts_of_9_pt(
 
 def test_nothing_is_drawn_outside_the_figure(figure: Figure) -> None:
     # The figure is saved at its own size: whatever lies outside it would be cut off.
-    figure.canvas.draw()
-    drawn = figure.get_tightbbox(figure.canvas.get_renderer())
+    box = figure.get_tightbbox(figure.canvas.get_renderer())
     width, height = figure.get_size_inches()
     slack = 1 / 72
-    assert drawn.x0 >= -slack and drawn.y0 >= -slack
-    assert drawn.x1 <= width + slack and drawn.y1 <= height + slack
+    assert box.x0 >= -slack and box.y0 >= -slack
+    assert box.x1 <= width + slack and box.y1 <= height + slack
 
 
 def test_the_svg_is_the_figure_at_its_own_size(figure: Figure) -> None:
     svg = render_svg(figure)
+    # Saving draws the figure again at the SVG's 72 dpi; the other tests measure
+    # extents on the screen canvas, so it is drawn there once more.
+    figure.canvas.draw()
     assert f'width="{figure.get_figwidth() * 72:g}pt"'.encode() in svg
     assert b"<dc:date>" not in svg
 
 
 def test_titles_of_the_scatter_add_figure_do_not_overlap() -> None:
-    fig = FIGURES["scatter_add"]()
-    fig.canvas.draw()
-    left, right = (ax.title.get_window_extent() for ax in fig.axes)
+    left, right = (ax.title.get_window_extent() for ax in drawn("scatter_add").axes)
     assert left.x1 < right.x0
-    plt.close(fig)
 
 
 @pytest.mark.parametrize(
@@ -188,21 +205,17 @@ def test_titles_of_the_scatter_add_figure_do_not_overlap() -> None:
     ["bench", "bench_every_method", "ratios", "row_drift", "norm_balls", "word_map"],
 )
 def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:
-    fig = FIGURES[name]()
-    fig.canvas.draw()
+    fig = drawn(name)
     legends = fig.findobj(Legend)
     assert legends
     for legend in legends:
         box = legend.get_window_extent()
         assert not any(box.overlaps(ax.get_window_extent()) for ax in fig.axes)
-    plt.close(fig)
 
 
 @pytest.mark.parametrize("name", ["word_map", "capitals_map"])
 def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
-    fig = FIGURES[name]()
-    fig.canvas.draw()
-    (ax,) = fig.axes
+    (ax,) = drawn(name).axes
     # Text's own extent: an annotation's would include its leader line.
     words = {
         text.get_text(): Text.get_window_extent(text)
@@ -217,12 +230,9 @@ def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
         assert inside.x0 <= box.x0 and box.x1 <= inside.x1
         assert inside.y0 <= box.y0 and box.y1 <= inside.y1
         assert not any(box.overlaps(other) for other in boxes[i + 1 :])
-    plt.close(fig)
 
 
 def test_a_category_has_one_colour_in_every_map() -> None:
-    words, vectors, categories = clustered_words()
-    full, capitals = plot_embedding_map(words, vectors, categories), capitals_map()
     colours = [
         {
             label: handle.get_facecolor()[0].tolist()
@@ -231,11 +241,10 @@ def test_a_category_has_one_colour_in_every_map() -> None:
                 [t.get_text() for t in f.legends[0].get_texts()],
             )
         }
-        for f in (full, capitals)
+        for f in (drawn("word_map"), drawn("capitals_map"))
     ]
     assert colours[1]["capital"] == colours[0]["capital"]
     assert colours[1]["country"] == colours[0]["country"]
-    plt.close("all")
 
 
 RENDER = """
