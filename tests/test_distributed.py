@@ -47,8 +47,14 @@ OPTIMIZERS = {
 
 
 def spawn(worker, world: int, outdir: Path, *args, backend: str = "gloo") -> list[dict]:
-    """Run ``worker(rank, world, ...)`` on ``world`` processes; return what each rank wrote."""
-    mp.spawn(_entry, args=(world, free_loopback_port(), backend, worker, str(outdir), args), nprocs=world)
+    """Run ``worker(rank, world, ...)`` on ``world`` processes; return what each rank wrote.
+
+    CPU ranks are forked from this process, which has imported torch already: on a
+    busy two-core machine that saves several seconds a rank. CUDA cannot be forked.
+    """
+    method = "spawn" if backend == "nccl" else "fork"
+    entry_args = (world, free_loopback_port(), backend, worker, str(outdir), args)
+    mp.start_processes(_entry, args=entry_args, nprocs=world, start_method=method)
     return [json.loads((outdir / f"rank{r}.json").read_text()) for r in range(world)]
 
 
