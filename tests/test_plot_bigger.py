@@ -8,10 +8,16 @@ import pytest
 import torch
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
+from embedlab.distributed import lookup_shares, zipf_ids
 from embedlab.memory import EmbeddingTable, table_bytes
 from embedlab.memory_optim import OPTIMIZERS, state_tables, training_memory
 from embedlab.parameters import gradient_bytes
-from embedlab.plot.bigger import plot_sharded_lookup, plot_training_memory
+from embedlab.plot.bigger import (
+    BALANCE_SERIES,
+    plot_busiest_share,
+    plot_sharded_lookup,
+    plot_training_memory,
+)
 
 
 @pytest.mark.parametrize(
@@ -86,3 +92,17 @@ def test_sharded_lookup_figure_rejects_a_bad_id() -> None:
     with pytest.raises(ValueError, match="id 10 is out of range"):
         plot_sharded_lookup([[10]], 10)
     plt.close("all")
+
+
+def test_busiest_share_figure_draws_each_placement_over_the_fair_share() -> None:
+    ids = zipf_ids(1000, 2048, torch.Generator().manual_seed(0))
+    fig = plot_busiest_share(ids, 1000, worlds=(2, 4))
+    ax = fig.axes[0]
+    lines = ax.lines[: len(BALANCE_SERIES)]
+    for line, (label, sharding, distinct) in zip(lines, BALANCE_SERIES):
+        expected = [n * lookup_shares(ids, 1000, n, sharding, distinct).max().item() for n in (2, 4)]
+        assert line.get_label() == label
+        assert line.get_xdata().tolist() == [2, 4]
+        assert line.get_ydata().tolist() == expected
+    assert list(ax.lines[-1].get_ydata()) == [1.2, 1.2]
+    plt.close(fig)

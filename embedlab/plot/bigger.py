@@ -1,4 +1,4 @@
-"""Figures of the chapter *Bigger tables*: training memory; ids routed to ranks."""
+"""Figures of the chapter *Bigger tables*: training memory; ids routed to ranks; load balance."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from embedlab.distributed import shard_bounds
+import torch
+
+from embedlab.distributed import lookup_shares, shard_bounds
 from embedlab.memory import EmbeddingTable
 from embedlab.memory_optim import training_memory
 from embedlab.plot._bars import grouped_log_bars
 from embedlab.plot.style import FIGURE_WIDTH
 
-__all__ = ["plot_sharded_lookup", "plot_training_memory"]
+__all__ = ["BALANCE_SERIES", "plot_busiest_share", "plot_sharded_lookup", "plot_training_memory"]
+
+#: The lines of :func:`plot_busiest_share`: label, sharding, whether ids are distinct.
+BALANCE_SERIES = (
+    ("contiguous, every lookup", "contiguous", False),
+    ("contiguous, distinct ids", "contiguous", True),
+    ("modulo, every lookup", "modulo", False),
+    ("modulo, distinct ids", "modulo", True),
+)
 
 
 def plot_training_memory(
@@ -149,4 +159,58 @@ def plot_sharded_lookup(
         f"row-wise sharding: {num_embeddings} rows over {world} ranks;\n"
         "each id goes to the rank that owns its row"
     )
+    return fig
+
+
+def plot_busiest_share(
+    ids: torch.Tensor,
+    num_embeddings: int,
+    worlds: Sequence[int] = (2, 4, 8),
+    target: float = 1.2,
+) -> Figure:
+    """The busiest rank's share of a global batch's lookups, over the fair share ``1/N``.
+
+    One line per entry of :data:`BALANCE_SERIES`, computed by
+    :func:`embedlab.distributed.lookup_shares`, against the number of ranks; a dashed
+    line marks ``target``. A ratio of 1 is a perfect balance, :math:`N` means one
+    rank serves everything.
+
+    Args:
+        ids (torch.Tensor): the global batch.
+        num_embeddings (int): rows of the table.
+        worlds (list of int): the numbers of ranks. Default: ``(2, 4, 8)``.
+        target (float): the ratio to mark. Default: ``1.2``.
+
+    Examples::
+
+        >>> fig = plot_busiest_share(torch.tensor([0, 0, 1, 3]), 4, worlds=(2,))
+        >>> [line.get_ydata().tolist() for line in fig.axes[0].lines[:2]]
+        [[1.5], [1.3333333333333333]]
+        >>> plt.close(fig)
+    """
+    worlds = list(worlds)
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.6))
+    for label, sharding, distinct in BALANCE_SERIES:
+        ratios = [
+            float(lookup_shares(ids, num_embeddings, n, sharding, distinct).max()) * n
+            for n in worlds
+        ]
+        style = "-" if sharding == "contiguous" else "--"
+        marker = "o" if distinct else "s"
+        ax.plot(worlds, ratios, style, marker=marker, label=label)
+        ax.annotate(f"{ratios[-1]:.2f}", (worlds[-1], ratios[-1]),
+                    textcoords="offset points", xytext=(6, 0), va="center")
+    ax.axhline(target, color="0.4", linestyle=":", linewidth=1)
+    ax.annotate(f"target {target}", (worlds[0], target), textcoords="offset points",
+                xytext=(0, 4), color="0.3")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(worlds, [str(n) for n in worlds])
+    ax.set_yscale("log", base=2)
+    ticks = [t for t in (1, 1.5, 2, 4, 8) if t <= max(worlds)]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_xlabel("ranks N")
+    ax.set_ylabel("busiest rank's share \u00d7 N")
+    ax.set_title(f"load balance of {ids.numel()} Zipf ids over {num_embeddings} rows")
+    ax.grid(True, alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     return fig
