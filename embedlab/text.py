@@ -20,9 +20,11 @@ from embedlab._checks import IdOutOfRangeError, is_integer_dtype
 __all__ = [
     "PAD",
     "UNK",
+    "KEEP_FORMULAS",
     "Vocabulary",
     "cbow_pairs",
     "check_counts",
+    "keep_probability",
     "skipgram_pairs",
     "subsample",
     "tokenize",
@@ -252,19 +254,67 @@ def _check_generator(generator: torch.Generator | None) -> torch.Generator:
     return generator
 
 
+#: The two keep probabilities of subsampling: the C code's (also gensim's) and the paper's.
+KEEP_FORMULAS = ("word2vec", "paper")
+
+
+def keep_probability(counts: Tensor, threshold: float = 1e-3, formula: str = "word2vec") -> Tensor:
+    r"""The probability that subsampling keeps an occurrence of each id.
+
+    For a word of relative frequency :math:`f` and a threshold :math:`t`, the paper
+    (Mikolov et al., 2013) keeps an occurrence with probability :math:`\sqrt{t/f}`.
+    The word2vec C code, which gensim follows, uses
+    :math:`\sqrt{t/f} + t/f`, which keeps more: every word with :math:`f` below about
+    :math:`2.6\,t` is always kept, where the paper's formula starts dropping at
+    :math:`f = t`. Both are capped at 1.
+
+    Args:
+        counts (torch.Tensor): the count of each id (e.g. :attr:`Vocabulary.counts`).
+        threshold (float): :math:`t`, positive. Default: ``1e-3``.
+        formula (str): ``"word2vec"`` (the C code's) or ``"paper"``. Default: ``"word2vec"``.
+
+    Returns:
+        torch.Tensor: float64 probabilities of shape ``(V,)``.
+
+    Raises:
+        ValueError: if ``threshold`` is not positive, ``formula`` is unknown, or
+            ``counts`` is not 1-D, has a negative or non-finite entry, or sums to zero.
+
+    Examples::
+
+        >>> counts = torch.tensor([0, 0, 90, 10])   # frequencies 0.9 and 0.1
+        >>> keep_probability(counts, threshold=0.1)         # sqrt(1/9) + 1/9 = 0.444...
+        tensor([1.0000, 1.0000, 0.4444, 1.0000], dtype=torch.float64)
+        >>> keep_probability(counts, threshold=0.1, formula="paper")    # sqrt(1/9)
+        tensor([1.0000, 1.0000, 0.3333, 1.0000], dtype=torch.float64)
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+        raise ValueError(f"threshold must be positive, got {threshold!r}")
+    if formula not in KEEP_FORMULAS:
+        raise ValueError(f"formula must be one of {KEEP_FORMULAS}, got {formula!r}")
+    check_counts(counts)
+    total = counts.sum()
+    if total <= 0:
+        raise ValueError("counts sum to zero: expected the count of every id, e.g. Vocabulary.counts")
+    ratio = threshold / (counts.double() / total).clamp_min(1e-300)
+    probability = ratio.sqrt() + ratio if formula == "word2vec" else ratio.sqrt()
+    return probability.clamp(max=1.0)
+
+
 def subsample(
     sentences: Sequence[Tensor],
     counts: Tensor,
     threshold: float = 1e-3,
     generator: torch.Generator | None = None,
+    formula: str = "word2vec",
 ) -> list[Tensor]:
     r"""Randomly drop occurrences of frequent words, as word2vec does (Mikolov et al., 2013).
 
-    Each occurrence of a word of relative frequency :math:`f` is dropped with
-    probability :math:`\max(0, 1 - \sqrt{t / f})`, where :math:`t` is ``threshold``:
-    words rarer than :math:`t` are always kept, and the most frequent words (``the``,
-    ``is``), which say little about their neighbours, are mostly dropped. Sentences
-    left empty are dropped.
+    Each occurrence of an id is kept with the probability :func:`keep_probability`
+    gives: words rarer than the threshold :math:`t` are always kept, and the most
+    frequent words (``the``, ``is``), which say little about their neighbours, are
+    mostly dropped. Sentences left empty are dropped. word2vec draws again every
+    epoch; call this once per epoch to do the same.
 
     Args:
         sentences (list of torch.Tensor): 1-D int64 id tensors.
@@ -272,13 +322,14 @@ def subsample(
         threshold (float): :math:`t`, positive. Default: ``1e-3``.
         generator (torch.Generator, optional): the random source; the same seed gives the
             same result. Default: the global generator.
+        formula (str): ``"word2vec"`` (the C code's :math:`\sqrt{t/f} + t/f`) or
+            ``"paper"`` (:math:`\sqrt{t/f}`). Default: ``"word2vec"``.
 
     Returns:
         list: the subsampled sentences.
 
     Raises:
-        ValueError: if ``threshold`` is not positive, or ``counts`` is not 1-D, has a
-            negative or non-finite entry, or sums to zero.
+        ValueError: see :func:`keep_probability`.
         TypeError: if a sentence is not a tensor of integer ids.
         IdOutOfRangeError: if an id is outside ``[0, len(counts))``.
 
@@ -286,18 +337,12 @@ def subsample(
 
         >>> counts = torch.tensor([0, 0, 90, 10])    # id 2 is nine times as frequent as id 3
         >>> ids = [torch.tensor([2, 2, 3, 2, 3, 2, 2, 2])]
-        >>> subsample(ids, counts, threshold=0.1, generator=torch.Generator().manual_seed(0))
+        >>> subsample(ids, counts, threshold=0.1, generator=torch.Generator().manual_seed(0),
+        ...           formula="paper")
         [tensor([3, 3, 2])]
     """
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive, got {threshold}")
-    check_counts(counts)
-    total = counts.sum()
-    if total <= 0:
-        raise ValueError("counts sum to zero: expected the count of every id, e.g. Vocabulary.counts")
+    probability = keep_probability(counts, threshold, formula)
     generator = _check_generator(generator)
-    frequency = counts.double() / total
-    keep_probability = torch.sqrt(threshold / frequency.clamp_min(1e-300)).clamp(max=1.0)
     if not sentences:
         return []
     for number, sentence in enumerate(sentences):
@@ -310,7 +355,7 @@ def subsample(
     lengths = [len(sentence) for sentence in sentences]
     flat = torch.cat(list(sentences))
     _check_flat_ids(flat, lengths, len(counts), "len(counts)")
-    keep = torch.rand(flat.shape, generator=generator, dtype=torch.float64) < keep_probability[flat]
+    keep = torch.rand(flat.shape, generator=generator, dtype=torch.float64) < probability[flat]
     return [s[k] for s, k in zip(torch.split(flat, lengths), torch.split(keep, lengths)) if k.any()]
 
 
@@ -379,30 +424,52 @@ def _flatten(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
     return ids, sentence_of
 
 
-def skipgram_pairs(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Tensor]:
+def skipgram_pairs(
+    sentences: Sequence[Tensor],
+    window: int,
+    dynamic_window: bool = False,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor]:
     r"""Every (center, context) pair of ids at most ``window`` positions apart in a sentence.
 
     Skip-gram learns to predict each context word from the center word. Pairs
     never cross a sentence boundary. They come ordered by distance, then position.
 
+    With ``dynamic_window=True``, each center word gets its own window, drawn
+    uniformly from ``1 .. window``, as word2vec's C code and gensim do: near
+    neighbours are then paired more often than far ones (a neighbour at distance
+    :math:`d` with probability :math:`(w - d + 1) / w`), and there are about
+    :math:`(w + 1) / (2w)` as many pairs.
+
     Args:
         sentences (list of torch.Tensor): 1-D int64 id tensors.
         window (int): the largest distance between a center and its context, at least 1.
+        dynamic_window (bool): draw each center's window from ``1 .. window``.
+            Default: ``False``.
+        generator (torch.Generator, optional): the random source of the dynamic
+            windows. Default: the global generator.
 
     Returns:
         tuple: ``(centers, contexts)``, two 1-D int64 tensors of equal length.
 
     Raises:
         ValueError: if ``window`` is not an int of at least 1.
-        TypeError: if a sentence holds ids that are not integers.
+        TypeError: if a sentence holds ids that are not integers, or ``generator``
+            is not a :class:`torch.Generator`.
 
     Examples::
 
         >>> centers, contexts = skipgram_pairs([torch.tensor([5, 6, 7]), torch.tensor([8, 9])], window=1)
         >>> torch.stack([centers, contexts]).T.tolist()
         [[5, 6], [6, 7], [8, 9], [6, 5], [7, 6], [9, 8]]
+        >>> centers, _ = skipgram_pairs([torch.arange(100)], window=4, dynamic_window=True,
+        ...                             generator=torch.Generator().manual_seed(0))
+        >>> len(centers) < len(skipgram_pairs([torch.arange(100)], window=4)[0])
+        True
     """
     ids, sentence_of = _flatten(sentences, window)
+    generator = _check_generator(generator)
+    spans = torch.randint(1, window + 1, ids.shape, generator=generator) if dynamic_window else None
     centers, contexts = [], []
     for direction in (1, -1):
         for distance in range(1, window + 1):
@@ -410,11 +477,13 @@ def skipgram_pairs(sentences: Sequence[Tensor], window: int) -> tuple[Tensor, Te
                 break
             here = torch.arange(len(ids) - distance)
             there = here + distance
-            same = sentence_of[here] == sentence_of[there]
             if direction == -1:
                 here, there = there, here
-            centers.append(ids[here[same]])
-            contexts.append(ids[there[same]])
+            keep = sentence_of[here] == sentence_of[there]
+            if spans is not None:
+                keep &= spans[here] >= distance
+            centers.append(ids[here[keep]])
+            contexts.append(ids[there[keep]])
     if not centers:
         return ids[:0], ids[:0]
     return torch.cat(centers), torch.cat(contexts)

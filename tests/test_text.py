@@ -9,7 +9,16 @@ import pytest
 import torch
 
 from embedlab import IdOutOfRangeError
-from embedlab.text import PAD, UNK, Vocabulary, cbow_pairs, skipgram_pairs, subsample, tokenize
+from embedlab.text import (
+    PAD,
+    UNK,
+    Vocabulary,
+    cbow_pairs,
+    keep_probability,
+    skipgram_pairs,
+    subsample,
+    tokenize,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,13 +119,63 @@ def test_subsample_is_reproducible_and_keeps_rare_words() -> None:
     assert sum((s == 3).sum().item() for s in first) == 3
 
 
-def test_subsample_keeps_each_word_with_the_expected_probability() -> None:
+@pytest.mark.parametrize(
+    "formula, keep",
+    [
+        # word2vec's C code: sqrt(t/f) + t/f; t/f = 1/16 and 1/4 here.
+        ("word2vec", {2: 0.25 + 0.0625, 3: 0.5 + 0.25}),
+        ("paper", {2: 0.25, 3: 0.5}),
+    ],
+)
+def test_subsample_keeps_each_word_with_the_expected_probability(formula: str, keep: dict) -> None:
     counts = torch.tensor([0, 0, 80, 20])
     ids = torch.tensor([2] * 20_000 + [3] * 20_000)
-    kept = torch.cat(subsample([ids], counts, threshold=0.05, generator=torch.Generator().manual_seed(0)))
-    for word, frequency in ((2, 0.8), (3, 0.2)):
-        expected = math.sqrt(0.05 / frequency)
+    generator = torch.Generator().manual_seed(0)
+    kept = torch.cat(subsample([ids], counts, threshold=0.05, generator=generator, formula=formula))
+    for word, expected in keep.items():
         assert abs((kept == word).sum().item() / 20_000 - expected) < 0.02
+    probability = keep_probability(counts, threshold=0.05, formula=formula)
+    torch.testing.assert_close(probability[2:], torch.tensor([keep[2], keep[3]], dtype=torch.float64))
+
+
+def test_keep_probability_word2vec_keeps_every_word_below_about_2_6_t() -> None:
+    # sqrt(x) + x = 1 at x = t/f = 0.382: f = 2.618 t is where dropping starts.
+    counts = torch.tensor([0, 0, 2600, 2640, 10**6 - 5240])   # f = 2.60e-3 and 2.64e-3
+    probability = keep_probability(counts, threshold=1e-3)
+    assert probability[2] == 1.0 and probability[3] < 1.0
+    assert keep_probability(counts, threshold=1e-3, formula="paper")[2] < 0.7
+
+
+def test_keep_probability_unknown_formula() -> None:
+    with pytest.raises(ValueError, match="formula must be one of \\('word2vec', 'paper'\\), got 'C'"):
+        keep_probability(torch.tensor([0, 0, 3]), formula="C")
+
+
+def test_dynamic_window_pairs_near_neighbours_more_often() -> None:
+    # Over many centres, a neighbour at distance d is paired with probability (w - d + 1) / w.
+    window, n = 4, 40_000
+    sentence = [torch.arange(n)]
+    centers, contexts = skipgram_pairs(sentence, window, dynamic_window=True,
+                                       generator=torch.Generator().manual_seed(0))
+    distance = (contexts - centers).abs()
+    for d in range(1, window + 1):
+        rate = (distance == d).sum().item() / (2 * n)
+        assert abs(rate - (window - d + 1) / window) < 0.01, (d, rate)
+    # Each centre has its own window: both sides of one centre share it.
+    right = set(zip(centers[contexts > centers].tolist(), distance[contexts > centers].tolist()))
+    left = set(zip(centers[contexts < centers].tolist(), distance[contexts < centers].tolist()))
+    inner = {(c, d) for c, d in right if window <= c < n - window}
+    assert inner == {(c, d) for c, d in left if window <= c < n - window}
+
+
+def test_dynamic_window_is_seeded_and_never_crosses_sentences() -> None:
+    sentences = [torch.arange(10), torch.arange(10, 20)]
+    first = skipgram_pairs(sentences, 3, dynamic_window=True, generator=torch.Generator().manual_seed(1))
+    again = skipgram_pairs(sentences, 3, dynamic_window=True, generator=torch.Generator().manual_seed(1))
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert torch.equal(first[0] < 10, first[1] < 10)
+    fixed = skipgram_pairs(sentences, 3)
+    assert set(zip(*map(torch.Tensor.tolist, first))) < set(zip(*map(torch.Tensor.tolist, fixed)))
 
 
 def test_subsample_drops_emptied_sentences_and_accepts_none() -> None:
