@@ -14,7 +14,7 @@ import torch
 from embedlab.memory import table_bytes
 from embedlab.parameters import gradient_bytes
 
-__all__ = ["OPTIMIZERS", "TrainingMemory", "state_tables", "training_memory"]
+__all__ = ["OPTIMIZERS", "TrainingMemory", "gradient_kind", "state_tables", "training_memory"]
 
 #: The optimizers compared, by name, with the gradient each one takes.
 OPTIMIZERS: dict[str, dict] = {
@@ -38,6 +38,17 @@ class TrainingMemory(NamedTuple):
     @property
     def total(self) -> int:
         return self.weight + self.gradient + self.state
+
+
+def gradient_kind(optimizer: str) -> str:
+    """``"sparse"`` if the optimizer of :data:`OPTIMIZERS` takes a sparse gradient, else ``"dense"``.
+
+    Examples::
+
+        >>> [gradient_kind(name) for name in ("SGD", "sparse SGD", "SparseAdam")]
+        ['dense', 'sparse', 'sparse']
+    """
+    return "sparse" if OPTIMIZERS[optimizer]["sparse"] else "dense"
 
 
 def state_tables(optimizer: str) -> int:

@@ -443,4 +443,4 @@ def test_demo_entry_point_under_torchrun() -> None:
     lines = [line for line in result.stdout.splitlines() if line.startswith("rank=")]
     assert len(lines) == 4
     assert all("lookup_equal=True grad_equal=True step_equal=True" in line for line in lines[:2])
-    assert all("shard_kept=True" in line for line in lines[2:])
+    assert all("shard_kept=True table_close=True dense_close=True plain_ddp_refused=True" in line for line in lines[2:])

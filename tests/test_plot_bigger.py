@@ -10,7 +10,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from embedlab.distributed import lookup_shares, zipf_ids
 from embedlab.memory import EmbeddingTable, table_bytes
-from embedlab.memory_optim import OPTIMIZERS, state_tables, training_memory
+from embedlab.memory_optim import OPTIMIZERS, gradient_kind, state_tables, training_memory
 from embedlab.parameters import gradient_bytes
 from embedlab.plot.bigger import (
     BALANCE_SERIES,
@@ -43,6 +43,21 @@ def test_training_memory_adds_weight_gradient_and_state() -> None:
     sparse = training_memory(500, 6, "SparseAdam", num_ids=10, dtype=torch.float16)
     assert sparse.gradient == gradient_bytes(500, 6, 10, sparse=True, itemsize=2)
     assert sparse.state == 2 * 500 * 6 * 2
+
+
+def test_gradient_kind_is_what_the_optimizer_accepts() -> None:
+    # A sparse optimizer takes a sparse gradient; SparseAdam refuses a dense one.
+    for name in OPTIMIZERS:
+        table = torch.nn.Embedding(8, 2, sparse=gradient_kind(name) == "sparse")
+        opt = OPTIMIZERS[name]["cls"](table.parameters(), **OPTIMIZERS[name]["kwargs"])
+        table(torch.tensor([1])).sum().backward()
+        assert table.weight.grad.is_sparse == (gradient_kind(name) == "sparse")
+        with torch.sparse.check_sparse_tensor_invariants(enable=False):
+            opt.step()
+    dense = torch.nn.Embedding(8, 2)
+    dense(torch.tensor([1])).sum().backward()
+    with pytest.raises(RuntimeError, match="dense"):
+        torch.optim.SparseAdam(dense.parameters()).step()
 
 
 def test_every_optimizer_is_known() -> None:

@@ -44,8 +44,12 @@ def device_for(local_rank: int, cuda: bool) -> tuple[str, torch.device]:
     return "gloo", torch.device("cpu")
 
 
-def init_from_env(timeout: float = 60.0) -> torch.device:
+def init_from_env(timeout: float = 60.0, cuda: bool | None = None) -> torch.device:
     """Join the process group ``torchrun`` describes in the environment; return this rank's device.
+
+    Args:
+        timeout (float): seconds any collective may wait. Default: ``60.0``.
+        cuda (bool, optional): use NCCL and CUDA; default: where CUDA is available.
 
     Raises:
         RuntimeError: if ``LOCAL_RANK`` is not set (not started by ``torchrun``).
@@ -55,7 +59,8 @@ def init_from_env(timeout: float = 60.0) -> torch.device:
             "LOCAL_RANK is not set: start the ranks with torchrun, e.g. "
             "torchrun --nproc-per-node 2 -m embedlab.distributed"
         )
-    backend, device = device_for(int(os.environ["LOCAL_RANK"]), torch.cuda.is_available())
+    cuda = torch.cuda.is_available() if cuda is None else cuda
+    backend, device = device_for(int(os.environ["LOCAL_RANK"]), cuda)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     dist.init_process_group(backend, timeout=timedelta(seconds=timeout))
