@@ -188,11 +188,19 @@ def test_scale_grad_by_freq_divides_by_counts():
     torch.testing.assert_close(weight.grad, torch.ones(4, 2).index_fill_(0, torch.tensor([2]), 0))
 
 
+# Few ids, and more than twice as many ids as rows (then each distinct row is scaled once).
+RENORM_IDS = {
+    "few": torch.tensor([[3, 7, 3], [40, 0, 7]]),
+    "many": torch.randint(0, 45, (3, 40), generator=torch.Generator().manual_seed(2)),
+}
+
+
+@pytest.mark.parametrize("ids", RENORM_IDS.values(), ids=RENORM_IDS.keys())
 @pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0, math.inf])
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-def test_renorm_matches_torch_and_touches_only_looked_up_rows(dtype, norm_type, device):
+def test_renorm_matches_torch_and_touches_only_looked_up_rows(dtype, norm_type, ids, device):
     weight = (torch.randn(50, 6, generator=torch.Generator().manual_seed(1)) * 2).to(device, dtype)
-    ids = torch.tensor([[3, 7, 3], [40, 0, 7]]).to(device)
+    ids = ids.to(device)
     w_t, w_e = weight.clone(), weight.clone()
     out_t = F.embedding(ids, w_t, max_norm=1.5, norm_type=norm_type)
     out_e = F_el.embedding(ids, w_e, max_norm=1.5, norm_type=norm_type)
@@ -207,13 +215,15 @@ def test_renorm_matches_torch_and_touches_only_looked_up_rows(dtype, norm_type, 
     assert torch.all(norms <= 1.5 * 1.01)
 
 
-def test_renorm_is_not_differentiated_and_bumps_the_version_once():
+@pytest.mark.parametrize("ids", [[1, 1, 2], [1, 1, 2] * 4], ids=["few", "many"])
+def test_renorm_is_not_differentiated_and_bumps_the_version_once(ids):
     for fn in (F.embedding, F_el.embedding):
         weight = (torch.randn(5, 3) * 10).requires_grad_()
         version = weight._version
-        fn(torch.tensor([1, 1, 2]), weight, max_norm=1.0).sum().backward()
+        fn(torch.tensor(ids), weight, max_norm=1.0).sum().backward()
         assert weight._version == version + 1
-        torch.testing.assert_close(weight.grad[1], torch.full((3,), 2.0), **EXACT)
+        count = ids.count(1)
+        torch.testing.assert_close(weight.grad[1], torch.full((3,), float(count)), **EXACT)
         # Also when no row is over max_norm, or nothing is looked up at all.
         fn(torch.tensor([1]), weight, max_norm=1e9)
         fn(torch.zeros(0, dtype=torch.long), weight, max_norm=1e9)

@@ -236,27 +236,38 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
     """Renorm the rows of ``weight`` at ``ids`` in place; return ``weight[ids]`` now."""
     # PyTorch's CPU kernel walks the sorted ids and computes one norm (and one .item())
     # per row; here all looked-up rows are handled at once by a few whole-tensor ops.
-    # A repeated id is scaled once per occurrence, from the same row to the same
-    # values, so the copies write equal rows: no sort (torch.unique) is needed, and
-    # with it no data-dependent shape, which torch.compile and meta tensors refuse.
     # On the detached table: no_grad does not stop forward-mode AD, and the scaling
     # must not reach a dual weight's tangent, as it does not in PyTorch.
     table = weight.detach()
     with torch.no_grad():
         rows = ids.long()
-        picked = table.index_select(0, rows)
-        # As in PyTorch: the norm is taken in the weight's dtype, then compared and turned
-        # into a scale in double, and the scale is rounded to the weight's dtype before
-        # the multiply (which, for float16, is what makes the results agree bit for bit).
-        norms = torch.linalg.vector_norm(picked, ord=norm_type, dim=1).double()
-        scale = torch.where(norms > max_norm, max_norm / (norms + _RENORM_EPS), 1.0)
-        # In place: every fresh (B, D) buffer is one the allocator may hand back to the
-        # kernel and fault in again on the next call, which costs more than the math.
-        picked.mul_(scale.to(weight.dtype).unsqueeze(1))
-        # One in-place write through detach(), which shares the version counter: autograd
-        # sees the change exactly as it sees PyTorch's embedding_renorm_ (one version bump
-        # per call, whether or not any row was over max_norm) but does not record it.
-        table.index_copy_(0, rows, picked)
+        # With many more ids than rows, most ids repeat: scaling each distinct row once
+        # and gathering the lookup from those does a fraction of the work. Only
+        # eagerly: torch.unique's data-dependent size is refused by torch.compile and
+        # on the meta device.
+        if rows.numel() > 2 * table.shape[0] and inspectable(rows):
+            rows, inverse = torch.unique(rows, return_inverse=True)
+            return _scale_rows_(table, rows, max_norm, norm_type).index_select(0, inverse)
+        # Otherwise a repeated id is scaled once per occurrence, from the same row to
+        # the same values, so its copies write equal rows.
+        return _scale_rows_(table, rows, max_norm, norm_type)
+
+
+def _scale_rows_(table: Tensor, rows: Tensor, max_norm: float, norm_type: float) -> Tensor:
+    """Scale ``table[rows]`` in place to norm at most ``max_norm``; return those rows."""
+    picked = table.index_select(0, rows)
+    # As in PyTorch: the norm is taken in the weight's dtype, then compared and turned
+    # into a scale in double, and the scale is rounded to the weight's dtype before
+    # the multiply (which, for float16, is what makes the results agree bit for bit).
+    norms = torch.linalg.vector_norm(picked, ord=norm_type, dim=1).double()
+    scale = torch.where(norms > max_norm, max_norm / (norms + _RENORM_EPS), 1.0)
+    # In place: every fresh (B, D) buffer is one the allocator may hand back to the
+    # kernel and fault in again on the next call, which costs more than the math.
+    picked.mul_(scale.to(table.dtype).unsqueeze(1))
+    # One in-place write through detach(), which shares the version counter: autograd
+    # sees the change exactly as it sees PyTorch's embedding_renorm_ (one version bump
+    # per call, whether or not any row was over max_norm) but does not record it.
+    table.index_copy_(0, rows, picked)
     return picked
 
 
