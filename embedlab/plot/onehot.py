@@ -111,8 +111,12 @@ def plot_cost_model(
 ) -> Figure:
     r"""Plot FLOPs and extra memory of the one-hot product and a lookup against ``V``.
 
-    Both axes are logarithmic: the one-hot curves are straight lines of slope 1
-    (cost grows in proportion to ``V``) while the lookup stays flat.
+    Both axes are logarithmic. The one-hot FLOPs, :math:`2BVD`, are a straight line of
+    slope 1. Its extra memory, :math:`B(V + D)` numbers, includes the :math:`B \times D`
+    output, so it bends away from slope 1 where :math:`V` is not much larger than
+    :math:`D`; a dotted line shows the :math:`B \times V` matrix alone. The lookup does
+    no arithmetic: the left panel draws its :math:`B \cdot D` copied numbers, labelled
+    as copies, so that it can share the axis. Both of its curves are flat.
 
     Args:
         vocab_sizes (list of int): the vocabulary sizes ``V`` to plot.
@@ -121,37 +125,55 @@ def plot_cost_model(
         itemsize (int): bytes per float. Default: 4.
 
     Returns:
-        matplotlib.figure.Figure: the figure, with two axes (FLOPs, memory).
+        matplotlib.figure.Figure: the figure, with two axes (work, memory).
 
     Examples::
 
         >>> fig = plot_cost_model([10, 100, 1000], batch=32, dim=8)
         >>> [ax.get_yscale() for ax in fig.axes]
         ['log', 'log']
+        >>> fig.axes[0].get_legend_handles_labels()[1]
+        ['one-hot @ W: 2BVD FLOPs', 'W[ids]: BD copies, 0 FLOPs']
         >>> plt.close(fig)
     """
     vocab_sizes = list(vocab_sizes)
     onehot = [onehot_cost(batch, v, dim, itemsize) for v in vocab_sizes]
     lookup = [lookup_cost(batch, v, dim, itemsize) for v in vocab_sizes]
-    fig, (ax_flops, ax_mem) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.2))
-    ax_flops.loglog(vocab_sizes, [c.flops for c in onehot], "o-", label="one-hot @ W")
-    # A lookup does no arithmetic; draw it as one operation per copied element so that
-    # it can share the logarithmic axis.
+    fig, (ax_flops, ax_mem) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
+    ax_flops.loglog(
+        vocab_sizes, [c.flops for c in onehot], "o-", label="one-hot @ W: 2BVD FLOPs"
+    )
     ax_flops.loglog(
         vocab_sizes,
         [batch * dim] * len(vocab_sizes),
         "s--",
-        label="W[ids] (copies, no FLOPs)",
+        label="W[ids]: BD copies, 0 FLOPs",
     )
     ax_flops.set(
         xlabel="vocabulary size V",
-        ylabel="operations",
+        ylabel="FLOPs (copies for W[ids])",
         title=f"work, B={batch}, D={dim}",
     )
     ax_mem.loglog(
-        vocab_sizes, [c.extra_memory for c in onehot], "o-", label="one-hot @ W"
+        vocab_sizes,
+        [c.extra_memory for c in onehot],
+        "o-",
+        label="one-hot @ W: B×V matrix\n+ B×D output",
     )
-    ax_mem.loglog(vocab_sizes, [c.extra_memory for c in lookup], "s--", label="W[ids]")
+    ax_mem.loglog(
+        vocab_sizes,
+        [batch * v * itemsize for v in vocab_sizes],
+        ":",
+        color="C0",
+        label="B×V matrix alone",
+    )
+    ax_mem.loglog(
+        vocab_sizes,
+        [c.extra_memory for c in lookup],
+        "s--",
+        color="C1",
+        label="W[ids]: B×D output",
+    )
     ax_mem.set(
         xlabel="vocabulary size V", ylabel="bytes allocated", title="extra memory"
     )
