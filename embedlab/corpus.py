@@ -8,6 +8,8 @@ the structure is known in advance, what a model learns from the text can be
 ``paris - france + japan`` should be ``tokyo``.
 
 :func:`load_text` reads any UTF-8 text file, in any language, one sentence per line.
+:func:`load_lee` reads real English text that works offline: the Lee corpus of news
+articles that gensim ships, found with :func:`gensim_test_file`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 
 from embedlab.text import tokenize
 
-__all__ = ["Corpus", "generate_corpus", "load_text"]
+__all__ = ["Corpus", "generate_corpus", "gensim_test_file", "load_lee", "load_text"]
 
 # (singular, plural, what it eats): the food ties the two forms of one animal together.
 ANIMALS = [
@@ -269,3 +271,64 @@ def load_text(path: str | os.PathLike[str], lowercase: bool = True) -> list[list
         what = "is empty" if not data else "holds no words, only whitespace or a byte-order mark"
         raise ValueError(f"{name!r} {what}: expected UTF-8 text with at least one word")
     return sentences
+
+
+def gensim_test_file(name: str) -> str:
+    r"""The path of a data file shipped with gensim (``gensim/test/test_data``).
+
+    gensim's wheel includes small real data sets, used here because they need no
+    download: ``lee_background.cor`` (the Lee corpus), ``wordsim353.tsv``,
+    ``simlex999.txt`` and ``questions-words.txt``.
+
+    Args:
+        name (str): the file name.
+
+    Returns:
+        str: its path.
+
+    Raises:
+        ModuleNotFoundError: if gensim is not installed (it is in embedlab's
+            ``chapters`` extra).
+        FileNotFoundError: if gensim has no such file.
+
+    Examples::
+
+        >>> os.path.basename(gensim_test_file("wordsim353.tsv"))
+        'wordsim353.tsv'
+    """
+    try:
+        from gensim.test.utils import datapath
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            "gensim is not installed: its test data holds the real text and benchmarks; "
+            "pip install 'embedlab[chapters]' (or gensim)"
+        ) from None
+    path = datapath(name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"gensim has no test file {name!r} (looked for {path!r})")
+    return path
+
+
+def load_lee() -> list[list[str]]:
+    r"""The Lee corpus: 300 Australian news articles, one sentence (article) each, lower-cased.
+
+    Tokens are those of :func:`embedlab.text.tokenize`, keeping only tokens with at
+    least one letter (punctuation and bare numbers are dropped). The corpus (Lee,
+    Pincombe and Welsh, 2005) comes with gensim as ``lee_background.cor``.
+
+    Returns:
+        list: 300 lists of tokens, 59,576 tokens in all.
+
+    Raises:
+        ModuleNotFoundError: if gensim is not installed.
+
+    Examples::
+
+        >>> sentences = load_lee()
+        >>> len(sentences), sum(map(len, sentences))
+        (300, 59576)
+        >>> sentences[0][:6]
+        ['hundreds', 'of', 'people', 'have', 'been', 'forced']
+    """
+    articles = load_text(gensim_test_file("lee_background.cor"))
+    return [[token for token in article if any(ch.isalpha() for ch in token)] for article in articles]
