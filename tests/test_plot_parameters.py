@@ -14,6 +14,8 @@ from embedlab.plot.parameters import (
     plot_gradient_memory,
     plot_norm_balls,
     plot_renorm_histogram,
+    plot_row_norms,
+    plot_update_by_frequency,
 )
 
 
@@ -89,3 +91,49 @@ def test_gradient_memory_plots_the_model() -> None:
     assert set(sparse.get_ydata()) == {gradient_bytes(0, 32, 1000, sparse=True)}
     assert marker.get_xdata()[0] == sparse_break_even(32, 1000)
     plt.close(fig)
+
+
+def test_row_norms_draws_each_row_and_marks_the_steps_that_looked_it_up() -> None:
+    norms = np.array([[0.5, 2.0, 0.8], [1.2, 2.0, 0.9], [1.2, 2.0, 1.5]])
+    batches = [[0, 2], [0]]
+    fig = plot_row_norms(norms, batches, max_norm=1.0)
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    for row in range(3):
+        curve, markers = lines[2 * row : 2 * row + 2]
+        assert curve.get_label() == f"row {row}"
+        np.testing.assert_array_equal(curve.get_ydata(), norms[:, row])
+        looked_up = [step for step, batch in enumerate(batches, 1) if row in batch]
+        assert list(markers.get_xdata()) == looked_up
+        np.testing.assert_array_equal(markers.get_ydata(), norms[looked_up, row])
+    limit = lines[-1]
+    assert limit.get_label() == "max_norm = 1" and set(limit.get_ydata()) == {1.0}
+    plt.close(fig)
+
+
+def test_row_norms_rejects_norms_that_do_not_match_the_batches() -> None:
+    with pytest.raises(ValueError, match=r"\(3, V\) for 2 batches, got \(2, 4\)"):
+        plot_row_norms(np.zeros((2, 4)), [[0], [1]], max_norm=1.0)
+
+
+def test_update_by_frequency_plots_the_seen_ids_on_log_axes() -> None:
+    counts = torch.tensor([3, 0, 1, 10])
+    summed = counts * 0.5
+    fig = plot_update_by_frequency(
+        counts, {"sum": summed, "mean": torch.full((4,), 0.5)}
+    )
+    (ax,) = fig.axes
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    total, mean = ax.get_lines()
+    assert total.get_label() == "sum" and mean.get_label() == "mean"
+    assert list(total.get_xdata()) == [3.0, 1.0, 10.0]
+    assert list(total.get_ydata()) == [1.5, 0.5, 5.0]
+    assert list(mean.get_ydata()) == [0.5, 0.5, 0.5]
+    plt.close(fig)
+
+
+def test_update_by_frequency_rejects_a_series_of_the_wrong_length() -> None:
+    with pytest.raises(ValueError, match=r"updates\['sum'\] has shape \(2,\), expected \(3,\)"):
+        plot_update_by_frequency([1, 2, 3], {"sum": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="updates is empty"):
+        plot_update_by_frequency([1, 2, 3], {})

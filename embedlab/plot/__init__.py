@@ -13,6 +13,8 @@ from embedlab.plot.parameters import (
     plot_gradient_memory,
     plot_norm_balls,
     plot_renorm_histogram,
+    plot_row_norms,
+    plot_update_by_frequency,
 )
 from embedlab.plot.scratch import plot_scatter_add
 from embedlab.plot.style import use_book_style
@@ -28,8 +30,10 @@ __all__ = [
     "plot_ratios",
     "plot_renorm_histogram",
     "plot_row_drift",
+    "plot_row_norms",
     "plot_scatter_add",
     "plot_table_memory",
+    "plot_update_by_frequency",
     "row_drift",
     "use_book_style",
 ]

@@ -1,10 +1,10 @@
-"""Figures of the chapter on :class:`torch.nn.Embedding`'s parameters: max_norm,
-norm_type, sparse."""
+"""Figures of the chapters on :class:`torch.nn.Embedding`'s options: max_norm and
+norm_type (the lookup options), scale_grad_by_freq and sparse (the gradient options)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -244,6 +244,116 @@ def plot_gradient_memory(
         ylabel="bytes of weight.grad",
         title=f"gradient memory, D={embedding_dim}, B={num_ids} ids",
     )
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def plot_row_norms(
+    norms: np.ndarray | torch.Tensor,
+    batches: Sequence[Sequence[int]],
+    max_norm: float,
+) -> Figure:
+    r"""The norm of every row of a table over training, against ``max_norm``.
+
+    One line per row: its norm before training and after each step. A filled
+    marker shows a step whose batch looked the row up, so that ``max_norm`` rescaled
+    it at the start of that step; a line with no markers belongs to a row that
+    ``max_norm`` never touched. A dashed line marks ``max_norm``.
+
+    Args:
+        norms (numpy.ndarray or torch.Tensor): the row norms before training and after
+            each step, shape ``(steps + 1, V)``.
+        batches (list of list of int): the ids each step looked up; its length is the
+            number of steps.
+        max_norm (float): the table's ``max_norm``.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one axes.
+
+    Raises:
+        ValueError: if ``norms`` is not 2-D or does not hold one row more than
+            ``batches``.
+
+    Examples::
+
+        >>> fig = plot_row_norms([[0.5, 2.0], [1.1, 2.0]], [[0]], max_norm=1.0)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()][::2]
+        ['row 0', 'row 1', 'max_norm = 1']
+        >>> plt.close(fig)
+    """
+    values = _as_numpy(norms).astype(float)
+    if values.ndim != 2 or values.shape[0] != len(batches) + 1:
+        raise ValueError(
+            f"norms must have shape (steps + 1, V) = ({len(batches) + 1}, V) for "
+            f"{len(batches)} batches, got {values.shape}"
+        )
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.4))
+    steps = np.arange(values.shape[0])
+    for row in range(values.shape[1]):
+        (line,) = ax.plot(steps, values[:, row], "-", label=f"row {row}")
+        looked_up = np.array([False] + [row in batch for batch in batches])
+        ax.plot(
+            steps[looked_up],
+            values[looked_up, row],
+            "o",
+            markersize=3,
+            color=line.get_color(),
+        )
+    ax.axhline(
+        max_norm, color="k", linestyle="--", linewidth=1, label=f"max_norm = {max_norm:g}"
+    )
+    ax.set(xlabel="step", ylabel="row norm after the step")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", ncols=2)
+    return fig
+
+
+def plot_update_by_frequency(
+    counts: Sequence[int] | np.ndarray | torch.Tensor,
+    updates: Mapping[str, Sequence[float] | np.ndarray | torch.Tensor],
+) -> Figure:
+    r"""The size of each row's update against how often its id was looked up.
+
+    Both axes are logarithmic, so an update that grows in proportion to the count is
+    a line of slope 1 and one that does not depend on it is flat. Rows whose id was
+    not looked up (count 0) are left out: they have no update.
+
+    Args:
+        counts (numpy.ndarray or torch.Tensor): how often each id occurs in the batch,
+            shape ``(V,)``.
+        updates (dict): maps a label (a :class:`str`) to the size of each row's
+            update, shape ``(V,)``; one series per entry.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one axes.
+
+    Raises:
+        ValueError: if ``updates`` is empty or a series does not have the shape of
+            ``counts``.
+
+    Examples::
+
+        >>> fig = plot_update_by_frequency([1, 0, 4], {"sum": [1.0, 0.0, 4.0],
+        ...                                            "mean": [1.0, 0.0, 1.0]})
+        >>> [line.get_label() for line in fig.axes[0].get_lines()]
+        ['sum', 'mean']
+        >>> plt.close(fig)
+    """
+    count = _as_numpy(counts).astype(float)
+    if not updates:
+        raise ValueError("updates is empty: give at least one series of update sizes")
+    seen = count > 0
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.4))
+    for (label, sizes), marker in zip(updates.items(), "os^vD"):
+        size = _as_numpy(sizes).astype(float)
+        if size.shape != count.shape:
+            raise ValueError(
+                f"updates[{label!r}] has shape {size.shape}, expected {count.shape} "
+                "(one size per id, as counts)"
+            )
+        ax.loglog(count[seen], size[seen], marker, markersize=3, alpha=0.6, label=label)
+    ax.set(xlabel="times the id occurs in the batch", ylabel="size of the row's update")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     return fig
