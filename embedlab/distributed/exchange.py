@@ -1,7 +1,7 @@
 """Moving rows between ranks: the all-to-all of a sharded lookup and its fallback.
 
 Every exchange needs the whole matrix of how many rows each rank sends to each:
-:func:`gather_counts` gathers it with one small collective and brings it to the host
+``gather_counts`` gathers it with one small collective and brings it to the host
 (``.tolist()``), because :func:`torch.distributed.all_to_all_single` takes its split
 sizes as Python ints. On CUDA that is a device-to-host copy, which waits for every
 kernel queued before it, on every lookup; TorchRec also exchanges its split sizes

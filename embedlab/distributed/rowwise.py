@@ -74,7 +74,8 @@ def compare(
         dict: ``rows_equal`` (the two outputs are equal bit for bit),
         ``grads_close`` (this rank's rows' gradients agree), ``bytes`` (sent by this
         rank, per table, counted by :class:`~embedlab.distributed.SentBytes`),
-        ``uncounted`` (collectives it could not count: none) and ``seconds`` (a
+        ``uncounted`` (collectives it could not count: none), ``dense_grad_rows``
+        (the rows of DTensor's weight gradient on this rank) and ``seconds`` (a
         forward and backward, mean of ``repeats``).
     """
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -98,6 +99,7 @@ def compare(
         with SentBytes(rank, world) as counter:
             outputs[name] = step().detach()
         sent[name], uncounted = counter.total, uncounted | counter.uncounted
+    dense_grad_rows = theirs.weight.grad.to_local().shape[0]
     # Before the timing runs, which accumulate more gradients.
     grads_close = torch.allclose(ours.weight.grad, theirs.weight.grad.full_tensor()[ours.global_rows()])
     seconds = {
@@ -109,5 +111,6 @@ def compare(
         "grads_close": grads_close,
         "bytes": sent,
         "uncounted": sorted(uncounted),
+        "dense_grad_rows": dense_grad_rows,
         "seconds": seconds,
     }

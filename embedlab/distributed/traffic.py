@@ -1,7 +1,7 @@
 """Counting the bytes a rank sends to other ranks, from the collectives it calls.
 
 :class:`SentBytes` watches every operator PyTorch dispatches (a
-:class:`~torch.utils._python_dispatch.TorchDispatchMode`) and adds, for each
+``TorchDispatchMode`` (``torch.utils._python_dispatch``)) and adds, for each
 collective, the bytes that leave this rank under the usual algorithms: an all-to-all
 sends each peer its piece directly; all-gather and reduce-scatter run as a ring, in
 which a rank sends :math:`N - 1` pieces of :math:`1/N` of the full buffer; an
