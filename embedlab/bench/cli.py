@@ -16,14 +16,18 @@ from embedlab.bench.methods import DTYPES, METHODS
 
 if TYPE_CHECKING:
     from embedlab.bench.runner import BenchConfig
+    from embedlab.bench.word2vec import Word2VecBenchConfig
 
 __all__ = [
     "QUICK",
     "add_bench_parser",
+    "add_word2vec_bench_parser",
     "bench_config",
     "parse_bytes",
     "positive_int",
     "run_bench_command",
+    "run_word2vec_bench_command",
+    "word2vec_bench_config",
 ]
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
@@ -197,7 +201,127 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.set_defaults(
         handler=run_bench_command, command_parser=parser, explicit=frozenset()
     )
+    # The word2vec comparison is registered with it, so that the one call from
+    # embedlab.__main__ adds both bench commands.
+    add_word2vec_bench_parser(subparsers)
     return parser
+
+
+#: What ``bench-word2vec --quick`` sets, unless the option is given too.
+WORD2VEC_QUICK = {"seeds": 1, "epochs": 1, "threads": [1], "variants": [], "compile": False}
+
+
+def add_word2vec_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``bench-word2vec`` subcommand to ``subparsers``; return its parser."""
+    from embedlab.bench.word2vec import VARIANTS
+
+    parser = subparsers.add_parser(
+        "bench-word2vec",
+        help="embedlab's word2vec against gensim's: quality over seeds and words/s",
+        description=(
+            "Train gensim's Word2Vec and embedlab.sgns.train_sgns (skip-gram, negative "
+            "sampling) on the Lee corpus with the same settings, at each thread count and "
+            "seed; score both on WordSim353, SimLex-999 and the analogy questions; train "
+            "embedlab with each of word2vec's behaviours switched off; write JSON."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--dim", type=positive_int, default=64, help="vector size")
+    parser.add_argument("--window", type=positive_int, default=5, help="largest window on each side")
+    parser.add_argument("--negatives", type=positive_int, default=5, help="noise words per pair")
+    parser.add_argument("--min-count", type=positive_int, default=2, help="rarer words are dropped")
+    parser.add_argument("--epochs", type=positive_int, default=10, action=_Explicit,
+                        help="passes over the corpus")
+    parser.add_argument("--sample", type=positive_float, default=1e-3, help="subsampling threshold")
+    parser.add_argument("--seeds", type=positive_int, default=5, action=_Explicit,
+                        help="runs per trainer and thread count")
+    parser.add_argument("--threads", type=positive_int, nargs="+", default=[1, 2], action=_Explicit,
+                        help="thread counts, each at most the machine's CPUs")
+    parser.add_argument("--batch-size", type=positive_int, default=4096, help="embedlab's pairs per step")
+    parser.add_argument("--no-compile", dest="compile", action="store_false",
+                        help="run embedlab's step eagerly instead of with torch.compile")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), action=_Explicit, metavar="NAME",
+                        help=f"behaviours to switch off, comma-separated; from: {', '.join(VARIANTS)}")
+    parser.add_argument("--json", type=Path, default=Path("embedlab-word2vec.json"), metavar="PATH",
+                        help="where to write the result (also after each run)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: 1 seed, 1 epoch, 1 thread, no variants, no compile; "
+                        "any of these given as an option is kept")
+    parser.set_defaults(handler=run_word2vec_bench_command, command_parser=parser, explicit=frozenset())
+    return parser
+
+
+def word2vec_bench_config(args: argparse.Namespace) -> Word2VecBenchConfig:
+    """The :class:`~embedlab.bench.word2vec.Word2VecBenchConfig` that parsed ``args`` ask for.
+
+    Raises:
+        ValueError: on a thread count above the machine's CPUs, an unknown variant, or
+            an output path that cannot be written.
+
+    Examples::
+
+        >>> from embedlab.__main__ import build_parser
+        >>> args = build_parser().parse_args(["bench-word2vec", "--quick", "--seeds", "2"])
+        >>> config = word2vec_bench_config(args)
+        >>> config.seeds, config.epochs, config.threads, config.variants, config.compile
+        (2, 1, (1,), (), False)
+    """
+    from embedlab.bench.word2vec import Word2VecBenchConfig
+
+    chosen = {"seeds": args.seeds, "epochs": args.epochs, "threads": args.threads,
+              "variants": [n for value in args.variants for n in value.split(",") if n],
+              "compile": args.compile}
+    if args.quick:
+        kept = args.explicit | ({"compile"} if not args.compile else set())
+        chosen.update({name: value for name, value in WORD2VEC_QUICK.items() if name not in kept})
+    cpus = os.cpu_count() or 1
+    if max(chosen["threads"]) > cpus:
+        raise ValueError(f"argument --threads: {max(chosen['threads'])} is more than this machine's {cpus} CPUs")
+    _check_output(args.json, "--json")
+    try:
+        return Word2VecBenchConfig(
+            dim=args.dim, window=args.window, negatives=args.negatives, min_count=args.min_count,
+            epochs=chosen["epochs"], sample=args.sample, seeds=chosen["seeds"],
+            threads=tuple(chosen["threads"]), batch_size=args.batch_size, compile=chosen["compile"],
+            variants=tuple(chosen["variants"]),
+        )
+    except ValueError as err:
+        raise ValueError(f"argument --variants: {err}") from None
+
+
+def run_word2vec_bench_command(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> int:
+    """Run ``embedlab bench-word2vec`` with parsed ``args``; return the exit status.
+
+    Options and the output path are checked before the first run (status 2 with
+    argparse's message). The JSON is saved after every run, so a run that fails
+    part-way keeps what it measured; it then prints one line on standard error and
+    returns 2.
+    """
+    from embedlab.bench.report import save_result
+    from embedlab.bench.word2vec import run_word2vec_bench
+
+    try:
+        config = word2vec_bench_config(args)
+    except ValueError as err:
+        parser.error(str(err))
+    command = "embedlab " + shlex.join(argv)
+    try:
+        result = run_word2vec_bench(config, command=command, on_run=lambda partial: save_result(partial, args.json))
+        for row in result["summary"]:
+            print(f"{row['trainer']:8} {row['variant'] or 'default':22} threads {row['threads']}: "
+                  f"{row['words_per_second_mean']:>9,.0f} words/s, "
+                  f"WordSim353 {row['wordsim353_mean']:+.3f} ± {row['wordsim353_std']:.3f} "
+                  f"({row['seeds']} seeds)")
+        print(f"wrote {save_result(result, args.json)}")
+    except (Exception, MemoryError) as err:  # noqa: BLE001
+        sys.stdout.flush()
+        kept = f"; the runs measured before are in {args.json}" if args.json.exists() else ""
+        message = " ".join(str(err).split()) or "no message"
+        print(f"embedlab bench-word2vec: error: {type(err).__name__}: {message}{kept}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def bench_config(args: argparse.Namespace) -> BenchConfig:
