@@ -58,6 +58,10 @@ def test_gradient_kind_is_what_the_optimizer_accepts() -> None:
     dense(torch.tensor([1])).sum().backward()
     with pytest.raises(RuntimeError, match="dense"):
         torch.optim.SparseAdam(dense.parameters()).step()
+    sparse = torch.nn.Embedding(8, 2, sparse=True)
+    sparse(torch.tensor([1])).sum().backward()
+    with pytest.raises(RuntimeError, match="sparse"):
+        torch.optim.Adam(sparse.parameters()).step()
 
 
 def test_every_optimizer_is_known() -> None:
