@@ -257,7 +257,8 @@ def train_sgns(
     for epoch in range(epochs):
         if epoch > 0 and resample_every_epoch:
             kept = epoch_sentences()
-        contexts, centres = skipgram_pairs(kept, window, dynamic_window=dynamic_window, generator=generator)
+        # The window is drawn per centre; the context's row predicts the centre, as in C.
+        centres, contexts = skipgram_pairs(kept, window, dynamic_window=dynamic_window, generator=generator)
         n = len(centres)
         if n == 0:
             raise ValueError("the sentences give no training pairs: every sentence has fewer than two known words")
