@@ -14,17 +14,35 @@ import torch
 from embedlab.memory import table_bytes
 from embedlab.parameters import gradient_bytes
 
-__all__ = ["OPTIMIZERS", "TrainingMemory", "gradient_kind", "state_tables", "training_memory"]
+__all__ = [
+    "OPTIMIZERS",
+    "TrainingMemory",
+    "gradient_kind",
+    "state_tables",
+    "training_memory",
+]
 
 #: The optimizers compared, by name, with the gradient each one takes.
 OPTIMIZERS: dict[str, dict] = {
     "SGD": {"cls": torch.optim.SGD, "kwargs": {"lr": 0.1}, "sparse": False},
-    "SGD, momentum": {"cls": torch.optim.SGD, "kwargs": {"lr": 0.1, "momentum": 0.9}, "sparse": False},
+    "SGD, momentum": {
+        "cls": torch.optim.SGD,
+        "kwargs": {"lr": 0.1, "momentum": 0.9},
+        "sparse": False,
+    },
     "Adagrad": {"cls": torch.optim.Adagrad, "kwargs": {"lr": 0.1}, "sparse": False},
     "Adam": {"cls": torch.optim.Adam, "kwargs": {"lr": 0.1}, "sparse": False},
     "sparse SGD": {"cls": torch.optim.SGD, "kwargs": {"lr": 0.1}, "sparse": True},
-    "sparse Adagrad": {"cls": torch.optim.Adagrad, "kwargs": {"lr": 0.1}, "sparse": True},
-    "SparseAdam": {"cls": torch.optim.SparseAdam, "kwargs": {"lr": 0.1}, "sparse": True},
+    "sparse Adagrad": {
+        "cls": torch.optim.Adagrad,
+        "kwargs": {"lr": 0.1},
+        "sparse": True,
+    },
+    "SparseAdam": {
+        "cls": torch.optim.SparseAdam,
+        "kwargs": {"lr": 0.1},
+        "sparse": True,
+    },
 }
 
 
@@ -72,7 +90,11 @@ def state_tables(optimizer: str) -> int:
     with torch.sparse.check_sparse_tensor_invariants(enable=False):
         opt.step()
     state = opt.state.get(table.weight, {})
-    return sum(1 for value in state.values() if isinstance(value, torch.Tensor) and value.shape == table.weight.shape)
+    return sum(
+        1
+        for value in state.values()
+        if isinstance(value, torch.Tensor) and value.shape == table.weight.shape
+    )
 
 
 def training_memory(
@@ -106,5 +128,7 @@ def training_memory(
     weight = table_bytes(num_embeddings, embedding_dim, dtype)
     itemsize = torch.empty((), dtype=dtype).element_size()
     sparse = OPTIMIZERS[optimizer]["sparse"]
-    gradient = gradient_bytes(num_embeddings, embedding_dim, num_ids, sparse=sparse, itemsize=itemsize)
+    gradient = gradient_bytes(
+        num_embeddings, embedding_dim, num_ids, sparse=sparse, itemsize=itemsize
+    )
     return TrainingMemory(weight, gradient, state_tables(optimizer) * weight)

@@ -80,22 +80,31 @@ def batches(world: int, step: int, scenario: str) -> list[torch.Tensor]:
     generator = torch.Generator().manual_seed(1000 * step + world)
     if scenario == "repeated":
         # Few distinct ids, many repeats, within and across ranks; 2-D and int32 on rank 1.
-        out = [torch.randint(0, 5, (7,), generator=generator) * 12 for _ in range(world)]
+        out = [
+            torch.randint(0, 5, (7,), generator=generator) * 12 for _ in range(world)
+        ]
         out[1] = out[1].reshape(-1)[:6].reshape(2, 3).int()
         return out
     if scenario == "one_shard":
         # Every id lives on the last rank's shard.
         start, end = shard_bounds(VOCAB, world)[-1]
-        return [torch.randint(start, end, (5,), generator=generator) for _ in range(world)]
+        return [
+            torch.randint(start, end, (5,), generator=generator) for _ in range(world)
+        ]
     if scenario == "empty":
         # Rank 0 looks nothing up; the others do.
-        return [torch.randint(0, VOCAB, (0 if r == 0 else 6,), generator=generator) for r in range(world)]
+        return [
+            torch.randint(0, VOCAB, (0 if r == 0 else 6,), generator=generator)
+            for r in range(world)
+        ]
     if scenario == "edges":
         # The first and the last row of every shard, on every rank, with the shards taken
         # from torch.tensor_split rather than from the code under test: a shard that ends
         # a row early or late shows here.
         parts = torch.tensor_split(torch.arange(VOCAB), world)
-        edges = torch.stack([torch.stack([part[0], part[-1]]) for part in parts]).reshape(-1)
+        edges = torch.stack(
+            [torch.stack([part[0], part[-1]]) for part in parts]
+        ).reshape(-1)
         return [edges.roll(r) for r in range(world)]
     if scenario == "all_empty":
         return [torch.zeros(0, dtype=torch.long) for _ in range(world)]
@@ -124,19 +133,36 @@ def check_parity(rank: int, world: int) -> dict:
     report = {"shard_bytes": None, "exchange": {}, "cases": 0}
     for scenario, optimizer, sparse, padding_idx, exchange, sharding, dedupe in CASES:
         sharded = ShardedEmbedding.from_full(
-            full, sparse=sparse, padding_idx=padding_idx, exchange=exchange, sharding=sharding, dedupe=dedupe
+            full,
+            sparse=sparse,
+            padding_idx=padding_idx,
+            exchange=exchange,
+            sharding=sharding,
+            dedupe=dedupe,
         )
-        single = torch.nn.Embedding.from_pretrained(full.clone(), freeze=False, sparse=sparse, padding_idx=padding_idx)
+        single = torch.nn.Embedding.from_pretrained(
+            full.clone(), freeze=False, sparse=sparse, padding_idx=padding_idx
+        )
         opt_sharded = OPTIMIZERS[optimizer](list(sharded.parameters()))
         opt_single = OPTIMIZERS[optimizer](list(single.parameters()))
         mine = sharded.global_rows()
         # Taken from the placement's rule, not from the code under test.
-        expected_rows = torch.arange(rank, VOCAB, world) if sharding == "modulo" else torch.arange(VOCAB).tensor_split(world)[rank]
+        expected_rows = (
+            torch.arange(rank, VOCAB, world)
+            if sharding == "modulo"
+            else torch.arange(VOCAB).tensor_split(world)[rank]
+        )
         assert torch.equal(mine, expected_rows)
         for step in range(STEPS):
             ids = batches(world, step, scenario)
-            grads = [torch.randn(*i.shape, DIM, generator=torch.Generator().manual_seed(50 * step + r))
-                     for r, i in enumerate(ids)]
+            grads = [
+                torch.randn(
+                    *i.shape,
+                    DIM,
+                    generator=torch.Generator().manual_seed(50 * step + r),
+                )
+                for r, i in enumerate(ids)
+            ]
             opt_sharded.zero_grad()
             opt_single.zero_grad()
             out = sharded(ids[rank])
@@ -144,19 +170,27 @@ def check_parity(rank: int, world: int) -> dict:
             shards = [torch.empty_like(sharded.weight) for _ in range(world)]
             dist.all_gather(shards, sharded.weight.detach())
             table = torch.empty(VOCAB, DIM)
-            table[torch.cat([Placement(VOCAB, world, sharding).rows(r) for r in range(world)])] = torch.cat(shards)
+            table[
+                torch.cat(
+                    [Placement(VOCAB, world, sharding).rows(r) for r in range(world)]
+                )
+            ] = torch.cat(shards)
             assert out.shape == (*ids[rank].shape, DIM)
             assert torch.equal(out.detach(), table[ids[rank].long()]), (scenario, step)
             if step == 0:
                 assert torch.equal(out.detach(), full[ids[rank].long()])
             out.backward(grads[rank])
             # The whole table sees every rank's batch; the sum of the ranks' losses.
-            single(torch.cat([i.reshape(-1) for i in ids])).backward(torch.cat([g.reshape(-1, DIM) for g in grads]))
+            single(torch.cat([i.reshape(-1) for i in ids])).backward(
+                torch.cat([g.reshape(-1, DIM) for g in grads])
+            )
             got, expected = sharded.weight.grad, single.weight.grad
             if sparse:
                 assert got is None or got.is_sparse
                 got = torch.zeros(len(mine), DIM) if got is None else got.to_dense()
-                expected = torch.zeros(VOCAB, DIM) if expected is None else expected.to_dense()
+                expected = (
+                    torch.zeros(VOCAB, DIM) if expected is None else expected.to_dense()
+                )
             if dedupe:
                 # A rank adds its repeats before sending: the same sum in another order.
                 torch.testing.assert_close(got, expected[mine], rtol=1e-6, atol=1e-6)
@@ -167,7 +201,12 @@ def check_parity(rank: int, world: int) -> dict:
             opt_single.step()
             # Same gradients, same update formula; only rounding may differ, by one ulp where a
             # row falls in a SIMD lane of one tensor and in the scalar tail of the other.
-            torch.testing.assert_close(sharded.weight.detach(), single.weight.detach()[mine], rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(
+                sharded.weight.detach(),
+                single.weight.detach()[mine],
+                rtol=1e-5,
+                atol=1e-6,
+            )
         report["shard_bytes"] = sharded.shard_bytes()
         report["exchange"][exchange] = sharded.exchange
         report["cases"] += 1
@@ -179,7 +218,9 @@ def check_parity(rank: int, world: int) -> dict:
 def check_traffic(rank: int, world: int) -> dict:
     """Count the bytes a Zipf batch sends, with and without de-duplication, against the model."""
     vocab, dim, batch = 1000, 16, 256
-    ids = [zipf_ids(vocab, batch, torch.Generator().manual_seed(r)) for r in range(world)]
+    ids = [
+        zipf_ids(vocab, batch, torch.Generator().manual_seed(r)) for r in range(world)
+    ]
     full = torch.randn(vocab, dim, generator=torch.Generator().manual_seed(0))
     report = {}
     for sharding in ("contiguous", "modulo"):
@@ -189,7 +230,9 @@ def check_traffic(rank: int, world: int) -> dict:
                 out = table(ids[rank])
                 out.sum().backward()
             assert not sent.uncounted, sent.uncounted
-            model = lookup_traffic(ids, Placement(vocab, world, sharding), dim, dedupe=dedupe)
+            model = lookup_traffic(
+                ids, Placement(vocab, world, sharding), dim, dedupe=dedupe
+            )
             assert sent.total == model[rank], (sharding, dedupe, sent.total, model)
             assert torch.equal(out.detach(), full[ids[rank]])
             report[f"{sharding},{dedupe}"] = sent.total
@@ -243,7 +286,10 @@ def check_checkpoint(rank: int, world: int, outdir: str) -> dict:
             opt.step()
         save_sharded(table, path, opt)
         state = opt.state[table.weight]
-        whole = {"weight": gathered(table, table.weight.detach()), "step": state["step"].clone()}
+        whole = {
+            "weight": gathered(table, table.weight.detach()),
+            "step": state["step"].clone(),
+        }
         whole |= {k: gathered(table, state[k]) for k in ("exp_avg", "exp_avg_sq")}
         if rank == 0:
             torch.save(whole, expected_path)
@@ -314,7 +360,9 @@ def test_dedupe_sends_fewer_bytes_as_counted(world: int, worlds: dict) -> None:
 
 
 @pytest.mark.parametrize("world", [2, 3])
-def test_ddp_dense_part_with_sharded_table_equals_one_process(world: int, worlds: dict) -> None:
+def test_ddp_dense_part_with_sharded_table_equals_one_process(
+    world: int, worlds: dict
+) -> None:
     for report in (r["ddp"] for r in worlds[world]):
         assert report["shard_kept"]
         assert report["table_diff"] < 1e-5 and report["dense_diff"] < 1e-5, report
@@ -333,12 +381,16 @@ def test_checkpoint_saved_at_2_ranks_loads_at_3(worlds: dict) -> None:
     assert all(r["checkpoint"] == {"saved": True} for r in worlds[2])
     for report in (r["checkpoint"] for r in worlds[3]):
         assert report["loaded"]
-        assert report["wrong_shape"].endswith(f"holds a table of shape ({VOCAB}, {DIM}), expected ({VOCAB + 1}, {DIM})")
+        assert report["wrong_shape"].endswith(
+            f"holds a table of shape ({VOCAB}, {DIM}), expected ({VOCAB + 1}, {DIM})"
+        )
         assert report["step"] == 3.0
 
 
 @pytest.mark.parametrize("world", [2, 3])
-def test_dtensor_rowwise_gives_the_same_rows_and_sends_more(world: int, worlds: dict) -> None:
+def test_dtensor_rowwise_gives_the_same_rows_and_sends_more(
+    world: int, worlds: dict
+) -> None:
     batch, dim = 32, 8
     for rank, report in enumerate(r["rowwise"] for r in worlds[world]):
         assert report["rows_equal"] and report["grads_close"]
@@ -348,7 +400,9 @@ def test_dtensor_rowwise_gives_the_same_rows_and_sends_more(world: int, worlds: 
         # Ids all-gathered, the global batch's rows reduce-scattered, their gradients
         # all-gathered: every rank sends (N - 1) * B * (8 + 2 * 4 * D) bytes.
         assert report["bytes"]["RowwiseParallel"] == (world - 1) * batch * (8 + 8 * dim)
-        assert report["bytes"]["ShardedEmbedding"] < report["bytes"]["RowwiseParallel"] / 2
+        assert (
+            report["bytes"]["ShardedEmbedding"] < report["bytes"]["RowwiseParallel"] / 2
+        )
 
 
 def error_worker(rank: int, world: int) -> dict:
@@ -374,7 +428,9 @@ def error_worker(rank: int, world: int) -> dict:
     messages["after"] = table.weight.grad.sum().item()
     try:
         table(torch.tensor([0.5]))
-    except TypeError as err:  # a dtype error is raised before any collective, on the rank alone
+    except (
+        TypeError
+    ) as err:  # a dtype error is raised before any collective, on the rank alone
         messages["dtype"] = str(err)
     return messages
 
@@ -382,14 +438,18 @@ def error_worker(rank: int, world: int) -> dict:
 def test_errors_are_clear_and_raised_on_every_rank(worlds: dict) -> None:
     reports = [r["errors"] for r in worlds[2]]
     for rank, messages in enumerate(reports):
-        assert "they differ in embedding_dim: rank 0=4, rank 1=5" in messages["mismatch"]
+        assert (
+            "they differ in embedding_dim: rank 0=4, rank 1=5" in messages["mismatch"]
+        )
         assert messages["too_small"] == (
             "cannot shard 1 rows over 2 ranks: every rank must own at least one row (num_embeddings >= world size)"
         )
         assert messages["dtype"].startswith(
             "input must have dtype torch.int64 or torch.int32, got torch.float32"
         )
-    assert reports[1]["bad_id"].startswith(f"input[2] = {VOCAB + 39} is out of range: expected 0 <= id < {VOCAB}")
+    assert reports[1]["bad_id"].startswith(
+        f"input[2] = {VOCAB + 39} is out of range: expected 0 <= id < {VOCAB}"
+    )
     assert reports[0]["bad_id"].startswith("rank(s) [1] were given ids outside [0, 60)")
     # Rows 0 and 1 were looked up once, row 59 twice (once per rank): 4 rows of DIM ones.
     assert reports[0]["after"] + reports[1]["after"] == 4 * DIM
@@ -405,13 +465,17 @@ def test_needs_a_process_group() -> None:
 def test_split_rule_is_tensor_split(vocab: int, world: int) -> None:
     parts = torch.tensor_split(torch.arange(vocab), world)
     assert shard_sizes(vocab, world) == [len(p) for p in parts]
-    assert [list(range(lo, hi)) for lo, hi in shard_bounds(vocab, world)] == [p.tolist() for p in parts]
+    assert [list(range(lo, hi)) for lo, hi in shard_bounds(vocab, world)] == [
+        p.tolist() for p in parts
+    ]
 
 
 def nccl_worker(rank: int, world: int) -> dict:
     device = device_for(rank, cuda=True)[1]
     assert torch.cuda.current_device() == device.index
-    full = torch.randn(VOCAB, DIM, generator=torch.Generator().manual_seed(7)).to(device)
+    full = torch.randn(VOCAB, DIM, generator=torch.Generator().manual_seed(7)).to(
+        device
+    )
     sharded = ShardedEmbedding.from_full(full, sparse=True, sharding="modulo")
     ids = batches(world, 0, "repeated")
     out = sharded(ids[rank].to(device))
@@ -419,8 +483,14 @@ def nccl_worker(rank: int, world: int) -> dict:
     out.sum().backward()
     table = ShardedEmbedding.from_full(full, grad_reduction="mean")
     model = torch.nn.Sequential(table, torch.nn.Linear(DIM, 1)).to(device)
-    data_parallel(model, device_ids=[device.index])(ids[rank].to(device).long()).sum().backward()
-    return {"exchange": sharded.exchange, "nnz": sharded.weight.grad._nnz(), "ddp": table.weight.grad is not None}
+    data_parallel(model, device_ids=[device.index])(
+        ids[rank].to(device).long()
+    ).sum().backward()
+    return {
+        "exchange": sharded.exchange,
+        "nnz": sharded.weight.grad._nnz(),
+        "ddp": table.weight.grad is not None,
+    }
 
 
 @pytest.mark.cuda
@@ -437,12 +507,35 @@ def test_demo_entry_point_under_torchrun() -> None:
     import sys
 
     port = free_loopback_port()
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
-               "--master-port", str(port), "-m", "embedlab.distributed", "--num-embeddings", "30"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node",
+        "2",
+        "--master-addr",
+        "127.0.0.1",
+        "--master-port",
+        str(port),
+        "-m",
+        "embedlab.distributed",
+        "--cpu",  # gloo on the CPU, where there are GPUs too
+        "--num-embeddings",
+        "30",
+    ]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=False)
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=env, check=False
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [line for line in result.stdout.splitlines() if line.startswith("rank=")]
     assert len(lines) == 4
-    assert all("lookup_equal=True grad_equal=True step_equal=True" in line for line in lines[:2])
-    assert all("shard_kept=True table_close=True dense_close=True plain_ddp_refused=True" in line for line in lines[2:])
+    assert all(
+        "lookup_equal=True grad_equal=True step_equal=True" in line
+        for line in lines[:2]
+    )
+    assert all(
+        "shard_kept=True table_close=True dense_close=True plain_ddp_refused=True"
+        in line
+        for line in lines[2:]
+    )

@@ -26,7 +26,9 @@ def zipf_batch() -> torch.Tensor:
 
 @pytest.mark.parametrize("sharding", ["contiguous", "modulo"])
 @pytest.mark.parametrize(("vocab", "world"), [(10, 3), (7, 7), (100, 1), (11, 4)])
-def test_every_row_has_one_owner_and_one_local_slot(sharding: str, vocab: int, world: int) -> None:
+def test_every_row_has_one_owner_and_one_local_slot(
+    sharding: str, vocab: int, world: int
+) -> None:
     placement = Placement(vocab, world, sharding)
     rows = [placement.rows(r) for r in range(world)]
     assert sorted(torch.cat(rows).tolist()) == list(range(vocab))
@@ -44,7 +46,9 @@ def test_modulo_deals_ids_like_cards() -> None:
 
 
 def test_unknown_sharding_is_refused() -> None:
-    with pytest.raises(ValueError, match="sharding must be 'contiguous' or 'modulo', got 'rows'"):
+    with pytest.raises(
+        ValueError, match="sharding must be 'contiguous' or 'modulo', got 'rows'"
+    ):
         Placement(10, 2, "rows")
 
 
@@ -56,20 +60,26 @@ def test_zipf_ids_follow_zipfs_law(zipf_batch: torch.Tensor) -> None:
     assert 1.8 < counts[0] / counts[1] < 2.2
 
 
-def test_contiguous_shares_are_the_zipf_mass_of_each_block(zipf_batch: torch.Tensor) -> None:
+def test_contiguous_shares_are_the_zipf_mass_of_each_block(
+    zipf_batch: torch.Tensor,
+) -> None:
     shares = lookup_shares(zipf_batch, V, 8, "contiguous")
     assert torch.isclose(shares.sum(), torch.tensor(1.0, dtype=torch.float64))
     assert shares[0] == (zipf_batch < V // 8).double().mean()
     assert shares[0] > 0.8
 
 
-def test_balanced_placement_is_within_target_at_8_ranks(zipf_batch: torch.Tensor) -> None:
+def test_balanced_placement_is_within_target_at_8_ranks(
+    zipf_batch: torch.Tensor,
+) -> None:
     fair = 1 / 8
     every = lookup_shares(zipf_batch, V, 8, "modulo")
     distinct = lookup_shares(zipf_batch, V, 8, "modulo", distinct=True)
     contiguous = lookup_shares(zipf_batch, V, 8, "contiguous", distinct=True)
-    print(f"busiest / fair at 8 ranks: modulo {every.max() / fair:.3f}, "
-          f"modulo distinct {distinct.max() / fair:.3f}, contiguous distinct {contiguous.max() / fair:.3f}")
+    print(
+        f"busiest / fair at 8 ranks: modulo {every.max() / fair:.3f}, "
+        f"modulo distinct {distinct.max() / fair:.3f}, contiguous distinct {contiguous.max() / fair:.3f}"
+    )
     assert distinct.max() <= 1.2 * fair
     assert contiguous.max() > 4 * fair
     # Counting every lookup, id 0 alone is 8.3% (0.66 of the fair share) wherever it
@@ -77,13 +87,17 @@ def test_balanced_placement_is_within_target_at_8_ranks(zipf_batch: torch.Tensor
     assert 1.3 * fair < every.max() < 1.6 * fair
 
 
-def test_dedupe_saves_most_of_the_traffic_of_a_zipf_batch(zipf_batch: torch.Tensor) -> None:
+def test_dedupe_saves_most_of_the_traffic_of_a_zipf_batch(
+    zipf_batch: torch.Tensor,
+) -> None:
     parts = list(zipf_batch.tensor_split(8))
     placement = Placement(V, 8, "modulo")
     every = sum(lookup_traffic(parts, placement, 64, dedupe=False))
     distinct = sum(lookup_traffic(parts, placement, 64))
-    print(f"bytes sent, 8 ranks x 4096 Zipf ids, D=64: {every} -> {distinct} "
-          f"({1 - distinct / every:.1%} saved)")
+    print(
+        f"bytes sent, 8 ranks x 4096 Zipf ids, D=64: {every} -> {distinct} "
+        f"({1 - distinct / every:.1%} saved)"
+    )
     assert distinct < 0.7 * every
 
 
@@ -93,7 +107,10 @@ def test_traffic_counts_ids_rows_and_gradients() -> None:
     counts = 1 * 3 * 8  # the all-gather of 3 int64 counts, to one peer
     # Rank 0 asks for id 2 twice (8-byte id, then a 16-byte gradient row, each) and
     # serves nothing; rank 1 asks for nothing and serves two 16-byte rows.
-    assert lookup_traffic(ids, placement, 4, dedupe=False) == [counts + 2 * 24, counts + 2 * 16]
+    assert lookup_traffic(ids, placement, 4, dedupe=False) == [
+        counts + 2 * 24,
+        counts + 2 * 16,
+    ]
     assert lookup_traffic(ids, placement, 4) == [counts + 24, counts + 16]
 
 
@@ -111,5 +128,7 @@ def test_device_follows_local_rank() -> None:
 
 def test_init_from_env_needs_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOCAL_RANK", raising=False)
-    with pytest.raises(RuntimeError, match="LOCAL_RANK is not set: start the ranks with torchrun"):
+    with pytest.raises(
+        RuntimeError, match="LOCAL_RANK is not set: start the ranks with torchrun"
+    ):
         init_from_env()

@@ -10,7 +10,12 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from embedlab.distributed import lookup_shares, zipf_ids
 from embedlab.memory import EmbeddingTable, table_bytes
-from embedlab.memory_optim import OPTIMIZERS, gradient_kind, state_tables, training_memory
+from embedlab.memory_optim import (
+    OPTIMIZERS,
+    gradient_kind,
+    state_tables,
+    training_memory,
+)
 from embedlab.parameters import gradient_bytes
 from embedlab.plot.bigger import (
     BALANCE_SERIES,
@@ -119,7 +124,10 @@ def test_busiest_share_figure_draws_each_placement_over_the_fair_share() -> None
     ax = fig.axes[0]
     lines = ax.lines[: len(BALANCE_SERIES)]
     for line, (label, sharding, distinct) in zip(lines, BALANCE_SERIES):
-        expected = [n * lookup_shares(ids, 1000, n, sharding, distinct).max().item() for n in (2, 4)]
+        expected = [
+            n * lookup_shares(ids, 1000, n, sharding, distinct).max().item()
+            for n in (2, 4)
+        ]
         assert line.get_label() == label
         assert line.get_xdata().tolist() == [2, 4]
         assert line.get_ydata().tolist() == expected

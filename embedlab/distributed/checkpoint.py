@@ -74,14 +74,18 @@ def _from_blocks(table: ShardedEmbedding, blocks: DTensor) -> Tensor:
     lo, hi = block_bounds(table.num_embeddings, table.world_size)[table.rank]
     ids = torch.arange(lo, hi, device=block.device)
     owner = table.placement.owner(ids)
-    got_ids, got = move_rows(block, ids, owner, table.rank, table.world_size, table.group)
+    got_ids, got = move_rows(
+        block, ids, owner, table.rank, table.world_size, table.group
+    )
     rows = block.new_empty((table.weight.shape[0], *block.shape[1:]))
     rows[table.placement.local(got_ids)] = got
     return rows
 
 
 def save_sharded(
-    table: ShardedEmbedding, path: str | os.PathLike, optimizer: torch.optim.Optimizer | None = None
+    table: ShardedEmbedding,
+    path: str | os.PathLike,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> None:
     """Save ``table`` (and ``optimizer``'s state for its rows) to the directory ``path``.
 
@@ -103,7 +107,9 @@ def save_sharded(
 
 
 def load_sharded(
-    table: ShardedEmbedding, path: str | os.PathLike, optimizer: torch.optim.Optimizer | None = None
+    table: ShardedEmbedding,
+    path: str | os.PathLike,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> None:
     """Load a checkpoint written by :func:`save_sharded`, at any world size and placement.
 
@@ -122,12 +128,16 @@ def load_sharded(
         )
     template: dict[str, object] = {}
     for key, meta in saved.items():
-        if key != "weight" and not (optimizer is not None and key.startswith(_OPTIMIZER)):
+        if key != "weight" and not (
+            optimizer is not None and key.startswith(_OPTIMIZER)
+        ):
             continue
         if not isinstance(meta, TensorStorageMetadata):
             template[key] = None
         elif tuple(meta.size) == shape:
-            empty = table.weight.new_empty(table.weight.shape, dtype=meta.properties.dtype)
+            empty = table.weight.new_empty(
+                table.weight.shape, dtype=meta.properties.dtype
+            )
             template[key] = _to_blocks(table, empty)
         else:
             template[key] = torch.empty(tuple(meta.size), dtype=meta.properties.dtype)

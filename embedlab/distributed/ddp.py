@@ -63,7 +63,11 @@ def data_parallel(model: nn.Module, **kwargs) -> DistributedDataParallel:
         ValueError: if a table sums its gradient over ranks while DDP averages
             (``grad_reduction="sum"``), naming the table.
     """
-    summed = [name or "(the model)" for name, t in _tables(model) if t.grad_reduction != "mean"]
+    summed = [
+        name or "(the model)"
+        for name, t in _tables(model)
+        if t.grad_reduction != "mean"
+    ]
     if summed:
         raise ValueError(
             f"ShardedEmbedding {', '.join(map(repr, summed))} sums its gradient over "

@@ -25,14 +25,20 @@ def _seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def sharded_matches_one_table(num_embeddings: int, embedding_dim: int, batch: int) -> dict:
+def sharded_matches_one_table(
+    num_embeddings: int, embedding_dim: int, batch: int
+) -> dict:
     """Look up, backpropagate and take an SGD step; compare each with one table, bit for bit."""
     rank, world = dist.get_rank(), dist.get_world_size()
     full = torch.randn(num_embeddings, embedding_dim, generator=_seeded(0))
-    all_ids = [torch.randint(0, num_embeddings, (batch,), generator=_seeded(1 + r))
-               for r in range(world)]
-    all_grads = [torch.randn(batch, embedding_dim, generator=_seeded(100 + r))
-                 for r in range(world)]
+    all_ids = [
+        torch.randint(0, num_embeddings, (batch,), generator=_seeded(1 + r))
+        for r in range(world)
+    ]
+    all_grads = [
+        torch.randn(batch, embedding_dim, generator=_seeded(100 + r))
+        for r in range(world)
+    ]
     # Without de-duplication each rank's gradient rows arrive one by one, and the owner
     # adds them in the order one table does: equal bit for bit.
     sharded = ShardedEmbedding.from_full(full, dedupe=False)
@@ -50,7 +56,9 @@ def sharded_matches_one_table(num_embeddings: int, embedding_dim: int, batch: in
         "shard_bytes": sharded.shard_bytes(),
         "lookup_equal": torch.equal(out.detach(), full[all_ids[rank]]),
         "grad_equal": torch.equal(sharded.weight.grad, expected_grad),
-        "step_equal": torch.equal(sharded.weight.detach(), single.weight.detach()[mine]),
+        "step_equal": torch.equal(
+            sharded.weight.detach(), single.weight.detach()[mine]
+        ),
         "exchange": sharded.exchange,
     }
 
@@ -68,7 +76,11 @@ class _Model(nn.Module):
 
 
 def ddp_matches_one_process(
-    num_embeddings: int, embedding_dim: int, batch: int, steps: int = 3, sharding: str = "modulo"
+    num_embeddings: int,
+    embedding_dim: int,
+    batch: int,
+    steps: int = 3,
+    sharding: str = "modulo",
 ) -> dict:
     """Train DDP(dense) + a sharded table for ``steps`` SGD steps; compare with one process.
 
@@ -84,7 +96,9 @@ def ddp_matches_one_process(
     rank, world = dist.get_rank(), dist.get_world_size()
     full = torch.randn(num_embeddings, embedding_dim, generator=_seeded(0))
     torch.manual_seed(1)
-    one = _Model(nn.Embedding.from_pretrained(full.clone(), freeze=False), embedding_dim)
+    one = _Model(
+        nn.Embedding.from_pretrained(full.clone(), freeze=False), embedding_dim
+    )
     table = ShardedEmbedding.from_full(full, sharding=sharding, grad_reduction="mean")
     model = _Model(table, embedding_dim)
     model.dense.load_state_dict(one.dense.state_dict())
@@ -93,9 +107,16 @@ def ddp_matches_one_process(
     kept = torch.equal(table.weight.detach(), full[table.global_rows()])
     opts = [torch.optim.SGD(m.parameters(), lr=0.5) for m in (ddp, one)]
     for step in range(steps):
-        ids = [torch.randint(0, num_embeddings, (batch, 3), generator=_seeded(10 * step + r))
-               for r in range(world)]
-        targets = [torch.randn(batch, generator=_seeded(10 * step + r + 5)) for r in range(world)]
+        ids = [
+            torch.randint(
+                0, num_embeddings, (batch, 3), generator=_seeded(10 * step + r)
+            )
+            for r in range(world)
+        ]
+        targets = [
+            torch.randn(batch, generator=_seeded(10 * step + r + 5))
+            for r in range(world)
+        ]
         for opt in opts:
             opt.zero_grad()
         nn.functional.mse_loss(ddp(ids[rank]), targets[rank]).backward()
@@ -131,34 +152,52 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--num-embeddings", type=int, default=100)
     parser.add_argument("--embedding-dim", type=int, default=8)
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--compare-rows", type=int, default=0,
-                        help="also compare with DTensor's row-wise table, this many rows")
-    parser.add_argument("--cpu", action="store_true", help="gloo on the CPU even with CUDA")
+    parser.add_argument(
+        "--compare-rows",
+        type=int,
+        default=0,
+        help="also compare with DTensor's row-wise table, this many rows",
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="gloo on the CPU even with CUDA"
+    )
     args = parser.parse_args(argv)
     init_from_env(cuda=False if args.cpu else None)
     try:
         world = dist.get_world_size()
         if dist.get_rank() == 0:
-            print(f"{world} ranks, backend {dist.get_backend()}, table "
-                  f"{args.num_embeddings} x {args.embedding_dim}: "
-                  f"{args.num_embeddings * args.embedding_dim * 4} bytes")
+            print(
+                f"{world} ranks, backend {dist.get_backend()}, table "
+                f"{args.num_embeddings} x {args.embedding_dim}: "
+                f"{args.num_embeddings * args.embedding_dim * 4} bytes"
+            )
             print("one table against a sharded table, alone:")
-        _print_on_zero(sharded_matches_one_table(args.num_embeddings, args.embedding_dim, args.batch))
-        ddp = ddp_matches_one_process(args.num_embeddings, args.embedding_dim, args.batch)
+        _print_on_zero(
+            sharded_matches_one_table(
+                args.num_embeddings, args.embedding_dim, args.batch
+            )
+        )
+        ddp = ddp_matches_one_process(
+            args.num_embeddings, args.embedding_dim, args.batch
+        )
         if dist.get_rank() == 0:
             print("DDP(dense) + sharded table against one process, 3 SGD steps:")
-        _print_on_zero({
-            "shard_kept": ddp["shard_kept"],
-            # Rounding differs from one CPU to another; a tolerance does not.
-            "table_close": ddp["table_diff"] < 1e-5,
-            "dense_close": ddp["dense_diff"] < 1e-5,
-            "plain_ddp_refused": "data_parallel" in ddp["refusal"],
-        })
+        _print_on_zero(
+            {
+                "shard_kept": ddp["shard_kept"],
+                # Rounding differs from one CPU to another; a tolerance does not.
+                "table_close": ddp["table_diff"] < 1e-5,
+                "dense_close": ddp["dense_diff"] < 1e-5,
+                "plain_ddp_refused": "data_parallel" in ddp["refusal"],
+            }
+        )
         if args.compare_rows:
             result = compare(args.compare_rows, args.embedding_dim, args.batch)
             if dist.get_rank() == 0:
-                print(f"against DTensor RowwiseParallel, {args.compare_rows} rows, "
-                      f"{args.batch} Zipf ids per rank:")
+                print(
+                    f"against DTensor RowwiseParallel, {args.compare_rows} rows, "
+                    f"{args.batch} Zipf ids per rank:"
+                )
             seconds = result.pop("seconds")
             result["bytes_sent"] = result.pop("bytes")
             _print_on_zero(result)

@@ -32,7 +32,9 @@ def gather_counts(row: Tensor, world_size: int, group=None) -> list[list[int]]:
     return torch.stack(rows).tolist()
 
 
-def exchange(tensor: Tensor, counts: list[list[int]], rank: int, group, method: str) -> Tensor:
+def exchange(
+    tensor: Tensor, counts: list[list[int]], rank: int, group, method: str
+) -> Tensor:
     """Send ``counts[rank][r]`` leading rows of ``tensor`` (grouped by destination) to each rank ``r``.
 
     ``counts[s][r]`` is how many rows rank ``s`` sends to rank ``r``; every rank
@@ -70,7 +72,13 @@ class ReturnRows(torch.autograd.Function):
     @staticmethod
     def forward(ctx, rows, counts, rank, group, method, scale):  # type: ignore[override]
         # The rows go back along the reverse of the route the ids came by: transpose.
-        ctx.counts, ctx.rank, ctx.group, ctx.method, ctx.scale = counts, rank, group, method, scale
+        ctx.counts, ctx.rank, ctx.group, ctx.method, ctx.scale = (
+            counts,
+            rank,
+            group,
+            method,
+            scale,
+        )
         reverse = [list(column) for column in zip(*counts)]
         return exchange(rows, reverse, rank, group, method)
 
@@ -84,7 +92,12 @@ class ReturnRows(torch.autograd.Function):
 
 
 def move_rows(
-    rows: Tensor, ids: Tensor, destination: Tensor, rank: int, world_size: int, group=None
+    rows: Tensor,
+    ids: Tensor,
+    destination: Tensor,
+    rank: int,
+    world_size: int,
+    group=None,
 ) -> tuple[Tensor, Tensor]:
     """Send each row, with its global id, to the rank ``destination`` names.
 

@@ -19,7 +19,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["SHARDINGS", "Placement", "lookup_shares", "shard_bounds", "shard_sizes", "zipf_ids"]
+__all__ = [
+    "SHARDINGS",
+    "Placement",
+    "lookup_shares",
+    "shard_bounds",
+    "shard_sizes",
+    "zipf_ids",
+]
 
 #: The placements :class:`Placement` knows.
 SHARDINGS = ("contiguous", "modulo")
@@ -94,11 +101,19 @@ class Placement:
         [4, 5, 6]
     """
 
-    def __init__(self, num_embeddings: int, world_size: int, sharding: str = "contiguous") -> None:
+    def __init__(
+        self, num_embeddings: int, world_size: int, sharding: str = "contiguous"
+    ) -> None:
         if sharding not in SHARDINGS:
-            raise ValueError(f"sharding must be 'contiguous' or 'modulo', got {sharding!r}")
+            raise ValueError(
+                f"sharding must be 'contiguous' or 'modulo', got {sharding!r}"
+            )
         self.sizes = shard_sizes(num_embeddings, world_size)
-        self.num_embeddings, self.world_size, self.sharding = num_embeddings, world_size, sharding
+        self.num_embeddings, self.world_size, self.sharding = (
+            num_embeddings,
+            world_size,
+            sharding,
+        )
         bounds = shard_bounds(num_embeddings, world_size)
         self._starts = torch.tensor([lo for lo, _ in bounds])
         self._ends = torch.tensor([hi for _, hi in bounds])
@@ -118,12 +133,20 @@ class Placement:
     def rows(self, rank: int, device: torch.device | str | None = None) -> Tensor:
         """The global ids of ``rank``'s rows, in the order its shard stores them."""
         if self.sharding == "modulo":
-            return torch.arange(rank, self.num_embeddings, self.world_size, device=device)
-        return torch.arange(int(self._starts[rank]), int(self._ends[rank]), device=device)
+            return torch.arange(
+                rank, self.num_embeddings, self.world_size, device=device
+            )
+        return torch.arange(
+            int(self._starts[rank]), int(self._ends[rank]), device=device
+        )
 
 
 def lookup_shares(
-    ids: Tensor, num_embeddings: int, world_size: int, sharding: str, distinct: bool = False
+    ids: Tensor,
+    num_embeddings: int,
+    world_size: int,
+    sharding: str,
+    distinct: bool = False,
 ) -> Tensor:
     """Each rank's share of the rows looked up for a global batch, as fractions summing to 1.
 
@@ -158,7 +181,9 @@ def lookup_shares(
     return counts / max(owners.numel(), 1)
 
 
-def zipf_ids(num_embeddings: int, num_ids: int, generator: torch.Generator, exponent: float = 1.0) -> Tensor:
+def zipf_ids(
+    num_embeddings: int, num_ids: int, generator: torch.Generator, exponent: float = 1.0
+) -> Tensor:
     r"""Draw ids whose frequencies follow Zipf's law: id :math:`i` with probability :math:`\propto (i + 1)^{-s}`.
 
     Id 0 is the most frequent, as :class:`embedlab.text.Vocabulary` numbers words.

@@ -64,7 +64,11 @@ def _seconds(step: Callable[[], None], repeats: int) -> float:
 
 
 def compare(
-    num_embeddings: int, embedding_dim: int, batch: int, repeats: int = 20, seed: int = 0
+    num_embeddings: int,
+    embedding_dim: int,
+    batch: int,
+    repeats: int = 20,
+    seed: int = 0,
 ) -> dict:
     """Run one lookup and backward of a Zipf batch per rank through both tables.
 
@@ -79,8 +83,12 @@ def compare(
         forward and backward, mean of ``repeats``).
     """
     rank, world = dist.get_rank(), dist.get_world_size()
-    full = torch.randn(num_embeddings, embedding_dim, generator=torch.Generator().manual_seed(seed))
-    ids = zipf_ids(num_embeddings, batch, torch.Generator().manual_seed(seed + 1 + rank))
+    full = torch.randn(
+        num_embeddings, embedding_dim, generator=torch.Generator().manual_seed(seed)
+    )
+    ids = zipf_ids(
+        num_embeddings, batch, torch.Generator().manual_seed(seed + 1 + rank)
+    )
     ours = ShardedEmbedding.from_full(full)
     theirs = rowwise_embedding(full, DeviceMesh.from_group(dist.group.WORLD, "cpu"))
 
@@ -95,19 +103,26 @@ def compare(
         return out
 
     sent, outputs, uncounted = {}, {}, set()
-    for name, step in (("ShardedEmbedding", ours_step), ("RowwiseParallel", theirs_step)):
+    for name, step in (
+        ("ShardedEmbedding", ours_step),
+        ("RowwiseParallel", theirs_step),
+    ):
         with SentBytes(rank, world) as counter:
             outputs[name] = step().detach()
         sent[name], uncounted = counter.total, uncounted | counter.uncounted
     dense_grad_rows = theirs.weight.grad.to_local().shape[0]
     # Before the timing runs, which accumulate more gradients.
-    grads_close = torch.allclose(ours.weight.grad, theirs.weight.grad.full_tensor()[ours.global_rows()])
+    grads_close = torch.allclose(
+        ours.weight.grad, theirs.weight.grad.full_tensor()[ours.global_rows()]
+    )
     seconds = {
         "ShardedEmbedding": _seconds(ours_step, repeats),
         "RowwiseParallel": _seconds(theirs_step, repeats),
     }
     return {
-        "rows_equal": torch.equal(outputs["ShardedEmbedding"], outputs["RowwiseParallel"]),
+        "rows_equal": torch.equal(
+            outputs["ShardedEmbedding"], outputs["RowwiseParallel"]
+        ),
         "grads_close": grads_close,
         "bytes": sent,
         "uncounted": sorted(uncounted),

@@ -124,7 +124,10 @@ class ShardedEmbedding(nn.Module):
             "grad_reduction": grad_reduction,
         }
         self._check_same_everywhere(settings)
-        for name, size in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+        for name, size in (
+            ("num_embeddings", num_embeddings),
+            ("embedding_dim", embedding_dim),
+        ):
             if size < 0:
                 raise ValueError(f"{name} must be non-negative, got {size}")
         if self.world_size > num_embeddings:
@@ -140,9 +143,13 @@ class ShardedEmbedding(nn.Module):
                 f"exchange must be 'auto', 'all_to_all' or 'all_gather', got {exchange!r}"
             )
         if sharding not in SHARDINGS:
-            raise ValueError(f"sharding must be 'contiguous' or 'modulo', got {sharding!r}")
+            raise ValueError(
+                f"sharding must be 'contiguous' or 'modulo', got {sharding!r}"
+            )
         if grad_reduction not in GRAD_REDUCTIONS:
-            raise ValueError(f"grad_reduction must be 'sum' or 'mean', got {grad_reduction!r}")
+            raise ValueError(
+                f"grad_reduction must be 'sum' or 'mean', got {grad_reduction!r}"
+            )
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
@@ -161,10 +168,13 @@ class ShardedEmbedding(nn.Module):
         # Checked before anything else, so that every rank fails the same way.
         everyone: list[dict] = [{}] * self.world_size
         dist.all_gather_object(everyone, settings, group=self.group)
-        differing = sorted(k for k in settings if len({repr(s[k]) for s in everyone}) > 1)
+        differing = sorted(
+            k for k in settings if len({repr(s[k]) for s in everyone}) > 1
+        )
         if differing:
             detail = "; ".join(
-                f"{key}: " + ", ".join(f"rank {r}={s[key]!r}" for r, s in enumerate(everyone))
+                f"{key}: "
+                + ", ".join(f"rank {r}={s[key]!r}" for r, s in enumerate(everyone))
                 for key in differing
             )
             raise ValueError(
@@ -262,7 +272,9 @@ class ShardedEmbedding(nn.Module):
         flagged = [r for r, counts in enumerate(table) if counts[-1]]
         if flagged:
             if self.rank in flagged:
-                check_ids_in_range(input, self.num_embeddings, "num_embeddings", name="input")
+                check_ids_in_range(
+                    input, self.num_embeddings, "num_embeddings", name="input"
+                )
             raise IdOutOfRangeError(
                 f"rank(s) {flagged} were given ids outside [0, {self.num_embeddings}) "
                 f"(num_embeddings={self.num_embeddings}); no rank looked anything up"

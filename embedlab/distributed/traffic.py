@@ -24,7 +24,10 @@ __all__ = ["SentBytes", "lookup_traffic"]
 
 
 # Operators of the collective namespaces that move no data.
-_NOT_COLLECTIVES = ("_c10d_functional.wait_tensor", "_c10d_functional._wrap_tensor_autograd")
+_NOT_COLLECTIVES = (
+    "_c10d_functional.wait_tensor",
+    "_c10d_functional._wrap_tensor_autograd",
+)
 
 
 def _nbytes(tensor: torch.Tensor) -> int:
@@ -94,7 +97,9 @@ class SentBytes(TorchDispatchMode):
         if any(issubclass(t, DTensor) for t in types):
             # DTensor turns its operators into plain collectives first; count those.
             return NotImplemented
-        name = str(func.overloadpacket) if hasattr(func, "overloadpacket") else str(func)
+        name = (
+            str(func.overloadpacket) if hasattr(func, "overloadpacket") else str(func)
+        )
         namespace = name.split(".")[0]
         if namespace in ("c10d", "_c10d_functional"):
             sent = self._sent(name, args)

@@ -16,7 +16,12 @@ from embedlab.memory_optim import training_memory
 from embedlab.plot._bars import grouped_log_bars
 from embedlab.plot.style import FIGURE_WIDTH
 
-__all__ = ["BALANCE_SERIES", "plot_busiest_share", "plot_sharded_lookup", "plot_training_memory"]
+__all__ = [
+    "BALANCE_SERIES",
+    "plot_busiest_share",
+    "plot_sharded_lookup",
+    "plot_training_memory",
+]
 
 #: The lines of :func:`plot_busiest_share`: label, sharding, whether ids are distinct.
 BALANCE_SERIES = (
@@ -198,11 +203,21 @@ def plot_busiest_share(
         style = "-" if sharding == "contiguous" else "--"
         marker = "o" if distinct else "s"
         ax.plot(worlds, ratios, style, marker=marker, label=label)
-        ax.annotate(f"{ratios[-1]:.2f}", (worlds[-1], ratios[-1]),
-                    textcoords="offset points", xytext=(6, 0), va="center")
+        ax.annotate(
+            f"{ratios[-1]:.2f}",
+            (worlds[-1], ratios[-1]),
+            textcoords="offset points",
+            xytext=(6, 0),
+            va="center",
+        )
     ax.axhline(target, color="0.4", linestyle=":", linewidth=1)
-    ax.annotate(f"target {target}", (worlds[0], target), textcoords="offset points",
-                xytext=(0, 4), color="0.3")
+    ax.annotate(
+        f"target {target}",
+        (worlds[0], target),
+        textcoords="offset points",
+        xytext=(0, 4),
+        color="0.3",
+    )
     ax.set_xscale("log", base=2)
     ax.set_xticks(worlds, [str(n) for n in worlds])
     ax.set_yscale("log", base=2)
