@@ -8,7 +8,6 @@ in the book's style and shown as SVG.
 from embedlab.plot.api import plot_table_memory
 from embedlab.plot.bench import plot_bench, plot_ratios
 from embedlab.plot.autograd import plot_row_drift, row_drift
-from embedlab.plot.lifecycle import plot_lifecycle
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
 from embedlab.plot.parameters import (
     plot_gradient_memory,
@@ -26,7 +25,6 @@ __all__ = [
     "plot_bench",
     "plot_cost_model",
     "plot_gradient_memory",
-    "plot_lifecycle",
     "plot_norm_balls",
     "plot_onehot_product",
     "plot_ratios",
