@@ -7,7 +7,8 @@ rank and already receives its rows' gradients from every rank. DDP's way to skip
 parameters is the list of names in the module attribute
 ``_ddp_params_and_buffers_to_ignore``, set by
 ``DistributedDataParallel._set_params_and_buffers_to_ignore_for_model``;
-:func:`data_parallel` fills it with :func:`sharded_names`.
+:func:`~embedlab.distributed.data_parallel` fills it with
+:func:`~embedlab.distributed.sharded_names`.
 
 DDP *averages* the dense gradients over the :math:`N` ranks, so that with each rank's
 loss the mean over its batch, they are the gradients of the mean over the global

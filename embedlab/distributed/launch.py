@@ -2,7 +2,7 @@ r"""Starting a process group: one rank per device, the same code on CPUs and GPU
 
 ``torchrun`` starts the ranks and sets ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` (this
 rank's number on its machine) and the rendezvous address in each one's environment.
-:func:`init_from_env` reads them: with CUDA it uses NCCL and the GPU numbered
+:func:`~embedlab.distributed.init_from_env` reads them: with CUDA it uses NCCL and the GPU numbered
 ``LOCAL_RANK`` (:func:`torch.cuda.set_device`, so that NCCL and every new CUDA tensor
 use it), without CUDA gloo and the CPU.
 

@@ -1,16 +1,17 @@
 r"""Which rank holds which row of a sharded table, and how many lookups each rank serves.
 
 Two placements split :math:`V` rows over :math:`N` ranks, each giving rank :math:`r`
-the same number of rows (:func:`shard_sizes`, :func:`torch.tensor_split`'s sizes):
+the same number of rows (:func:`~embedlab.distributed.shard_sizes`, :func:`torch.tensor_split`'s sizes):
 
 - ``"contiguous"``: rank :math:`r` holds one block of consecutive ids
-  (:func:`shard_bounds`);
+  (:func:`~embedlab.distributed.shard_bounds`);
 - ``"modulo"``: id :math:`i` lives on rank :math:`i \bmod N`, at local row
   :math:`\lfloor i / N \rfloor`.
 
 Ids numbered by frequency, as :class:`embedlab.text.Vocabulary` numbers them, put the
 frequent rows together, so a contiguous split sends most lookups to rank 0;
-``"modulo"`` deals them out like cards. :func:`lookup_shares` counts each rank's share
+``"modulo"`` deals them out like cards. :func:`~embedlab.distributed.lookup_shares`
+counts each rank's share
 of a batch without starting any process.
 """
 
@@ -88,7 +89,7 @@ class Placement:
         sharding (str): ``"contiguous"`` or ``"modulo"``. Default: ``"contiguous"``.
 
     Raises:
-        ValueError: if ``sharding`` is not one of :data:`SHARDINGS`.
+        ValueError: if ``sharding`` is not one of ``SHARDINGS``.
 
     Examples::
 
@@ -157,7 +158,7 @@ def lookup_shares(
         ids (torch.Tensor): the ids of the global batch.
         num_embeddings (int): rows of the table.
         world_size (int): ranks.
-        sharding (str): one of :data:`SHARDINGS`.
+        sharding (str): one of ``SHARDINGS``.
         distinct (bool): count each distinct id of a rank's part once, as the owners
             see them when the senders de-duplicate. Default: ``False``.
 

@@ -64,7 +64,7 @@ class ShardedEmbedding(nn.Module):
         exchange (str): ``"all_to_all"``, ``"all_gather"`` or ``"auto"`` (all-to-all
             where the backend has it). Default: ``"auto"``.
         sharding (str): ``"contiguous"`` or ``"modulo"``
-            (:data:`~embedlab.distributed.SHARDINGS`). Default: ``"contiguous"``.
+            (``SHARDINGS``). Default: ``"contiguous"``.
         dedupe (bool): send each distinct id of a batch once, and copy its row to every
             position that asked for it. Default: ``True``.
         grad_reduction (str): ``"sum"`` or ``"mean"`` over ranks. Use ``"mean"`` beside

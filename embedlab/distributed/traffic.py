@@ -41,7 +41,46 @@ def _all_to_all(rank: int, world: int, tensor: torch.Tensor, splits: list[int]) 
     return row_bytes * (sum(splits) - splits[rank])
 
 
-class SentBytes(TorchDispatchMode):
+def _sent(name: str, args: tuple, rank: int, world: int) -> int | None:
+    """Bytes a collective sends from ``rank``; ``None`` for an operator not modelled."""
+    ring = world - 1
+    if name == "c10d.alltoall_base_":
+        # (output, input, process_group, output_split_sizes, input_split_sizes, ...)
+        return _all_to_all(rank, world, args[1], args[4])
+    if name == "_c10d_functional.all_to_all_single":
+        return _all_to_all(rank, world, args[0], args[2])
+    if name == "c10d.allgather_":
+        return ring * sum(_nbytes(t) for t in args[1])
+    if name == "_c10d_functional.all_gather_into_tensor":
+        return ring * _nbytes(args[0])
+    if name == "_c10d_functional.reduce_scatter_tensor":
+        return ring * _nbytes(args[0]) // world
+    if name in ("_c10d_functional.all_reduce", "c10d.allreduce_"):
+        tensors = args[0] if isinstance(args[0], (list, tuple)) else [args[0]]
+        return 2 * ring * sum(_nbytes(t) for t in tensors) // world
+    if name == "c10d.barrier":
+        return 0
+    return None
+
+
+class _Watch(TorchDispatchMode):
+    """Sees every operator dispatched; hands the collectives to a :class:`SentBytes`."""
+
+    def __init__(self, counter: SentBytes) -> None:
+        super().__init__()
+        self.counter = counter
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if any(issubclass(t, DTensor) for t in types):
+            # DTensor turns its operators into plain collectives first; count those.
+            return NotImplemented
+        name = str(getattr(func, "overloadpacket", func))
+        if name.split(".")[0] in ("c10d", "_c10d_functional"):
+            self.counter.add(name, args)
+        return func(*args, **(kwargs or {}))
+
+
+class SentBytes:
     """Within ``with SentBytes(rank, world_size) as sent:``, count the bytes this rank sends.
 
     Args:
@@ -49,8 +88,8 @@ class SentBytes(TorchDispatchMode):
         world_size (int): ranks of the group the collectives run on.
 
     Attributes:
-        by_op (collections.Counter): bytes per collective, by operator name.
-        uncounted (set of str): collectives seen but not modelled; empty in a
+        by_op (dict): bytes per collective, by operator name.
+        uncounted (set): names of the collectives seen but not modelled; empty in a
             trustworthy count.
 
     Examples::
@@ -62,53 +101,30 @@ class SentBytes(TorchDispatchMode):
     """
 
     def __init__(self, rank: int, world_size: int) -> None:
-        super().__init__()
         self.rank, self.world_size = rank, world_size
         self.by_op: Counter[str] = Counter()
         self.uncounted: set[str] = set()
+        self._watch = _Watch(self)
 
     @property
     def total(self) -> int:
         """All bytes counted so far."""
         return sum(self.by_op.values())
 
-    def _sent(self, name: str, args: tuple) -> int | None:
-        rank, world = self.rank, self.world_size
-        ring = world - 1
-        if name == "c10d.alltoall_base_":
-            # (output, input, process_group, output_split_sizes, input_split_sizes, ...)
-            return _all_to_all(rank, world, args[1], args[4])
-        if name == "_c10d_functional.all_to_all_single":
-            return _all_to_all(rank, world, args[0], args[2])
-        if name == "c10d.allgather_":
-            return ring * sum(_nbytes(t) for t in args[1])
-        if name == "_c10d_functional.all_gather_into_tensor":
-            return ring * _nbytes(args[0])
-        if name == "_c10d_functional.reduce_scatter_tensor":
-            return ring * _nbytes(args[0]) // world
-        if name in ("_c10d_functional.all_reduce", "c10d.allreduce_"):
-            tensors = args[0] if isinstance(args[0], (list, tuple)) else [args[0]]
-            return 2 * ring * sum(_nbytes(t) for t in tensors) // world
-        if name == "c10d.barrier":
-            return 0
-        return None
+    def add(self, name: str, args: tuple) -> None:
+        """Count one call of the collective ``name`` with the arguments ``args``."""
+        sent = _sent(name, args, self.rank, self.world_size)
+        if sent is not None:
+            self.by_op[name] += sent
+        elif name not in _NOT_COLLECTIVES:
+            self.uncounted.add(name)
 
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if any(issubclass(t, DTensor) for t in types):
-            # DTensor turns its operators into plain collectives first; count those.
-            return NotImplemented
-        name = (
-            str(func.overloadpacket) if hasattr(func, "overloadpacket") else str(func)
-        )
-        namespace = name.split(".")[0]
-        if namespace in ("c10d", "_c10d_functional"):
-            sent = self._sent(name, args)
-            if sent is None:
-                if name not in _NOT_COLLECTIVES:
-                    self.uncounted.add(name)
-            else:
-                self.by_op[name] += sent
-        return func(*args, **(kwargs or {}))
+    def __enter__(self) -> SentBytes:
+        self._watch.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._watch.__exit__(*exc)
 
 
 def lookup_traffic(
