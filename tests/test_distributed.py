@@ -365,6 +365,8 @@ def test_ddp_dense_part_with_sharded_table_equals_one_process(
 ) -> None:
     for report in (r["ddp"] for r in worlds[world]):
         assert report["shard_kept"]
+        # What the refusal prevents from going unnoticed: rank 0's rows everywhere.
+        assert report["plain_ddp_copied_rank_0"]
         assert report["table_diff"] < 1e-5 and report["dense_diff"] < 1e-5, report
         assert "embedlab.distributed.data_parallel(model" in report["refusal"]
         assert "broadcast rank 0's rows" in report["refusal"]
@@ -535,7 +537,7 @@ def test_demo_entry_point_under_torchrun() -> None:
         for line in lines[:2]
     )
     assert all(
-        "shard_kept=True table_close=True dense_close=True plain_ddp_refused=True"
-        in line
+        "shard_kept=True table_close=True dense_close=True "
+        "plain_ddp_copied_rank_0=True plain_ddp_refused=True" in line
         for line in lines[2:]
     )

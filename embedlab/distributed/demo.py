@@ -125,8 +125,13 @@ def ddp_matches_one_process(
             opt.step()
     mine = table.global_rows()
     plain = _Model(ShardedEmbedding.from_full(full), embedding_dim)
+    wrapped = nn.parallel.DistributedDataParallel(plain)
+    # Plain DDP has broadcast rank 0's shard over every rank's (equal shapes here).
+    copied = torch.equal(
+        plain.table.weight.detach(), full[plain.table.placement.rows(0)]
+    )
     try:
-        nn.parallel.DistributedDataParallel(plain)(ids[rank])
+        wrapped(ids[rank])
         refusal = ""
     except RuntimeError as err:
         refusal = str(err)
@@ -134,6 +139,7 @@ def ddp_matches_one_process(
         "shard_kept": kept,
         "table_diff": (table.weight - one.table.weight[mine]).abs().max().item(),
         "dense_diff": (model.dense.weight - one.dense.weight).abs().max().item(),
+        "plain_ddp_copied_rank_0": copied,
         "refusal": refusal,
     }
 
@@ -188,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
                 # Rounding differs from one CPU to another; a tolerance does not.
                 "table_close": ddp["table_diff"] < 1e-5,
                 "dense_close": ddp["dense_diff"] < 1e-5,
+                "plain_ddp_copied_rank_0": ddp["plain_ddp_copied_rank_0"],
                 "plain_ddp_refused": "data_parallel" in ddp["refusal"],
             }
         )
