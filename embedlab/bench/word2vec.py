@@ -40,6 +40,8 @@ VARIANTS = {
     "paper's keep formula": {"keep_formula": "paper"},
     "noise may equal target": {"skip_target_noise": False},
     "constant lr": {"lr_decay": False},
+    # Not a behaviour of word2vec: the speed of the same step without torch.compile.
+    "not compiled": {"compile": False},
 }
 
 METRICS = ("wordsim353", "simlex999", "analogy", "seconds", "words_per_second")
@@ -69,7 +71,7 @@ class Word2VecBenchConfig:
         >>> Word2VecBenchConfig(variants=("bigger",))
         Traceback (most recent call last):
             ...
-        ValueError: unknown variant 'bigger'; choose from: fixed window, subsample once, paper's keep formula, noise may equal target, constant lr
+        ValueError: unknown variant 'bigger'; choose from: fixed window, subsample once, paper's keep formula, noise may equal target, constant lr, not compiled
     """
 
     dim: int = 64
@@ -135,11 +137,12 @@ def _embedlab(
 ) -> tuple[WordVectors, float]:
     from embedlab.sgns import train_sgns
 
-    result = train_sgns(
-        sentences, embedding_dim=config.dim, window=config.window, negatives=config.negatives,
+    settings = dict(
+        embedding_dim=config.dim, window=config.window, negatives=config.negatives,
         min_count=config.min_count, epochs=config.epochs, sample=config.sample,
-        batch_size=config.batch_size, compile=config.compile, seed=seed, device="cpu", **options,
+        batch_size=config.batch_size, compile=config.compile, seed=seed, device="cpu",
     )
+    result = train_sgns(sentences, **{**settings, **options})
     return result.word_vectors(), result.log.seconds
 
 
@@ -203,6 +206,9 @@ def run_word2vec_bench(
         "environment": {
             "torch": torch.__version__, "gensim": gensim.__version__, "python": platform.python_version(),
             "machine": platform.machine(), "cpus": os.cpu_count(),
+            # How idle OpenMP threads wait: spinning ("ACTIVE", the default) costs dearly
+            # on a machine whose cores other processes share.
+            "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
         },
         "compile_seconds": None,
         "runs": [],
