@@ -414,6 +414,11 @@ def error_worker(rank: int, world: int) -> dict:
         ShardedEmbedding(VOCAB, DIM + rank)
     except ValueError as err:
         messages["mismatch"] = str(err)
+    for name, value in (("sharding", "rows"), ("grad_reduction", "max")):
+        try:
+            ShardedEmbedding(VOCAB, DIM, **{name: value})
+        except ValueError as err:
+            messages[name] = str(err)
     try:
         ShardedEmbedding(world - 1, DIM)
     except ValueError as err:
@@ -445,6 +450,14 @@ def test_errors_are_clear_and_raised_on_every_rank(worlds: dict) -> None:
         )
         assert messages["too_small"] == (
             "cannot shard 1 rows over 2 ranks: every rank must own at least one row (num_embeddings >= world size)"
+        )
+        assert (
+            messages["sharding"]
+            == "sharding must be 'contiguous' or 'modulo', got 'rows'"
+        )
+        assert (
+            messages["grad_reduction"]
+            == "grad_reduction must be 'sum' or 'mean', got 'max'"
         )
         assert messages["dtype"].startswith(
             "input must have dtype torch.int64 or torch.int32, got torch.float32"
