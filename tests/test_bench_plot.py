@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from embedlab.plot.bench import FIGURE_METHODS, plot_bench, plot_ratios
+from embedlab.plot.bench import FIGURE_METHODS, plot_bench, plot_ratios, plot_roofline
 
 VOCAB = [10**3, 10**4, 10**5]
 
@@ -47,9 +47,9 @@ def result() -> dict:
     }
 
 
-def test_bench_figure_draws_time_memory_and_roofline_with_slopes(result: dict) -> None:
+def test_bench_figure_draws_time_and_memory_with_slopes(result: dict) -> None:
     fig = plot_bench(result)
-    ax_time, ax_memory, ax_roof = fig.axes
+    ax_time, ax_memory = fig.axes
     labels = ax_time.get_legend_handles_labels()[1]
     assert labels == [
         "onehot (slope 1.00)",
@@ -63,18 +63,39 @@ def test_bench_figure_draws_time_memory_and_roofline_with_slopes(result: dict) -
     assert [
         label.split(" (")[0] for label in ax_memory.get_legend_handles_labels()[1]
     ] == ["onehot", "F.embedding", "F.embedding-sparse"]
-    bound = ax_roof.get_lines()[-1]
-    assert bound.get_label() == "bound at 10.0 GB/s"
-    np.testing.assert_allclose(bound.get_ydata(), bound.get_xdata() / 1e10)
     assert all(ax.get_xscale() == ax.get_yscale() == "log" for ax in fig.axes)
     plt.close(fig)
 
 
-def test_bench_figure_without_bandwidth_has_no_bound_line(result: dict) -> None:
-    result["bandwidth"] = None
+def test_bench_figure_draws_only_measured_methods(result: dict) -> None:
     fig = plot_bench(result, methods=["F.embedding", "not-measured"])
-    assert [line.get_label() for line in fig.axes[2].get_lines()] == ["F.embedding"]
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == [
+        "F.embedding (slope 0.00)"
+    ]
     plt.close(fig)
+
+
+def test_roofline_draws_the_roof_and_each_point_where_it_was_measured() -> None:
+    points = {"one-hot": {10: (40.0, 2e10), 100: (80.0, 3e10)}, "other": {5: (1.0, 1e9)}}
+    fig = plot_roofline(points, peak_flops=5e10, bandwidth=1e10, threads=2)
+    (ax,) = fig.axes
+    roof, ridge, onehot, other = ax.get_lines()
+    x = roof.get_xdata()
+    np.testing.assert_allclose(roof.get_ydata(), np.minimum(5e10, 1e10 * x))
+    assert x.min() < 1.0 and x.max() > 80.0  # spans every point
+    assert list(ridge.get_xdata()) == [5.0, 5.0]  # peak / bandwidth
+    assert onehot.get_xydata().tolist() == [[40.0, 2e10], [80.0, 3e10]]
+    assert other.get_xydata().tolist() == [[1.0, 1e9]]
+    assert [text.get_text() for text in ax.texts] == ["V=10", "V=100", "V=5"]
+    assert ax.get_title() == "roofline, 2 threads: ridge at 5 FLOP/byte"
+    assert "10.0 GB/s" in roof.get_label() and "50 GFLOP/s" in roof.get_label()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(("peak", "bandwidth"), [(0.0, 1e10), (1e10, -1.0)])
+def test_roofline_rejects_a_roof_that_is_not_positive(peak: float, bandwidth: float) -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        plot_roofline({}, peak_flops=peak, bandwidth=bandwidth, threads=1)
 
 
 def test_default_figure_methods_exist() -> None:

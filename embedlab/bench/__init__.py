@@ -17,6 +17,8 @@ The modules, one idea each:
 - :mod:`embedlab.bench.runner`: :func:`~embedlab.bench.runner.run_bench` and its
   :class:`~embedlab.bench.runner.BenchConfig`;
 - :mod:`embedlab.bench.report`: the printed table, ratios, slopes and the JSON file;
+- :mod:`embedlab.bench.roofline`: the compute roof, must-move bytes and roofline points;
+- :mod:`embedlab.bench.steps`: whole training steps, dense Adam against SparseAdam;
 - :mod:`embedlab.bench.cli`: the command line.
 
 The result is a dictionary (written as JSON) with the keys ``schema``, ``command``,
