@@ -147,8 +147,10 @@ def format_report(result: dict) -> str:
     """The result as the text table ``embedlab bench`` prints.
 
     Times are medians with the interquartile range as a percentage of the median;
-    ratios divide medians; the fraction of the bandwidth bound is the time the call's
-    bytes would take at the measured bandwidth over the time it took.
+    ratios divide medians. The records' ``fraction_of_bound`` is left out: its bytes
+    are the cost model's, which count temporaries that can stay in cache, so it is no
+    lower bound (the chapter's roofline, :mod:`embedlab.bench.roofline`, counts only
+    the bytes that must move).
     """
     config, machine = result["config"], result["machine"]
     lines = [
@@ -183,12 +185,6 @@ def format_report(result: dict) -> str:
         )
     if result.get("memory_note"):
         lines += ["", result["memory_note"]]
-    if bandwidth:
-        lines.append("")
-        lines += _grid(
-            result, "fraction of the bandwidth bound (bytes moved / bandwidth / time)",
-            lambda r: f"{r['fraction_of_bound']:.3g}",
-        )
     skipped = [r for r in result["results"] if r["status"] != "ok"]
     if skipped:
         lines += ["", "skipped:"]
