@@ -124,7 +124,17 @@ CASES = [
     ("all_empty", "sgd", False, None, "auto", "modulo", True),
     ("edges", "sgd", False, None, "auto", "contiguous", False),
     ("edges", "sparse_adam", True, -1, "all_gather", "modulo", True),
+    ("repeated", "adagrad", True, 24, "auto", "frequency", True),
+    ("edges", "sgd", False, None, "auto", "frequency", False),
 ]
+
+
+def placement_of(sharding: str, world: int) -> Placement | str:
+    """The ``sharding`` argument of a case; "frequency" places rows by made-up counts."""
+    if sharding != "frequency":
+        return sharding
+    counts = (torch.arange(VOCAB) * 37 % 11).double()
+    return Placement.from_counts(counts, world)
 
 
 def check_parity(rank: int, world: int) -> dict:
@@ -137,7 +147,7 @@ def check_parity(rank: int, world: int) -> dict:
             sparse=sparse,
             padding_idx=padding_idx,
             exchange=exchange,
-            sharding=sharding,
+            sharding=placement_of(sharding, world),
             dedupe=dedupe,
         )
         single = torch.nn.Embedding.from_pretrained(
@@ -147,11 +157,11 @@ def check_parity(rank: int, world: int) -> dict:
         opt_single = OPTIMIZERS[optimizer](list(single.parameters()))
         mine = sharded.global_rows()
         # Taken from the placement's rule, not from the code under test.
-        expected_rows = (
-            torch.arange(rank, VOCAB, world)
-            if sharding == "modulo"
-            else torch.arange(VOCAB).tensor_split(world)[rank]
-        )
+        expected_rows = {
+            "modulo": torch.arange(rank, VOCAB, world),
+            "contiguous": torch.arange(VOCAB).tensor_split(world)[rank],
+            "frequency": sharded.placement.rows(rank),
+        }[sharding]
         assert torch.equal(mine, expected_rows)
         for step in range(STEPS):
             ids = batches(world, step, scenario)
@@ -170,11 +180,9 @@ def check_parity(rank: int, world: int) -> dict:
             shards = [torch.empty_like(sharded.weight) for _ in range(world)]
             dist.all_gather(shards, sharded.weight.detach())
             table = torch.empty(VOCAB, DIM)
-            table[
-                torch.cat(
-                    [Placement(VOCAB, world, sharding).rows(r) for r in range(world)]
-                )
-            ] = torch.cat(shards)
+            table[torch.cat([sharded.placement.rows(r) for r in range(world)])] = (
+                torch.cat(shards)
+            )
             assert out.shape == (*ids[rank].shape, DIM)
             assert torch.equal(out.detach(), table[ids[rank].long()]), (scenario, step)
             if step == 0:
@@ -273,7 +281,7 @@ def gathered(table: ShardedEmbedding, rows: torch.Tensor) -> torch.Tensor:
 
 
 def check_checkpoint(rank: int, world: int, outdir: str) -> dict:
-    """At 2 ranks (modulo): train with Adam and save. At 3 (contiguous): load, compare, resume."""
+    """At 2 ranks (modulo): train with Adam and save. At 3 (by frequency): load, compare, resume."""
     path = Path(outdir).parent / "checkpoint"
     expected_path = Path(outdir).parent / "checkpoint_expected.pt"
     if world == 2:
@@ -295,7 +303,7 @@ def check_checkpoint(rank: int, world: int, outdir: str) -> dict:
             torch.save(whole, expected_path)
         dist.barrier()
         return {"saved": True}
-    table = ShardedEmbedding(VOCAB, DIM, sharding="contiguous")
+    table = ShardedEmbedding(VOCAB, DIM, sharding=placement_of("frequency", world))
     opt = torch.optim.Adam(table.parameters(), lr=0.1)
     load_sharded(table, path, opt)
     expected = torch.load(expected_path)
@@ -453,7 +461,7 @@ def test_errors_are_clear_and_raised_on_every_rank(worlds: dict) -> None:
         )
         assert (
             messages["sharding"]
-            == "sharding must be 'contiguous' or 'modulo', got 'rows'"
+            == "sharding must be 'contiguous', 'modulo' or a Placement, got 'rows'"
         )
         assert (
             messages["grad_reduction"]

@@ -24,18 +24,34 @@ def zipf_batch() -> torch.Tensor:
     return zipf_ids(V, 8 * 4096, torch.Generator().manual_seed(0))
 
 
-@pytest.mark.parametrize("sharding", ["contiguous", "modulo"])
+@pytest.mark.parametrize("sharding", ["contiguous", "modulo", "frequency"])
 @pytest.mark.parametrize(("vocab", "world"), [(10, 3), (7, 7), (100, 1), (11, 4)])
 def test_every_row_has_one_owner_and_one_local_slot(
     sharding: str, vocab: int, world: int
 ) -> None:
-    placement = Placement(vocab, world, sharding)
+    if sharding == "frequency":
+        counts = torch.rand(vocab, generator=torch.Generator().manual_seed(vocab))
+        placement = Placement.from_counts(counts, world)
+    else:
+        placement = Placement(vocab, world, sharding)
     rows = [placement.rows(r) for r in range(world)]
     assert sorted(torch.cat(rows).tolist()) == list(range(vocab))
     assert [len(r) for r in rows] == shard_sizes(vocab, world)
     for rank, mine in enumerate(rows):
         assert placement.owner(mine).tolist() == [rank] * len(mine)
         assert placement.local(mine).tolist() == list(range(len(mine)))
+
+
+def test_frequency_placement_is_greedy_and_keeps_the_row_counts() -> None:
+    counts = torch.tensor([1.0, 9, 0, 5, 4, 3, 0])
+    placement = Placement.from_counts(counts, 3)
+    # 9 -> rank 0; 5 -> rank 1; 4 -> rank 2; 3 -> rank 2 (load 4 is the least), ...
+    owners = placement.owner(torch.arange(7)).tolist()
+    assert owners[1] == 0 and owners[3] == 1 and owners[4] == 2 and owners[5] == 2
+    assert [len(placement.rows(r)) for r in range(3)] == shard_sizes(7, 3)
+    assert repr(placement) != repr(Placement.from_counts(counts.flip(0), 3))
+    with pytest.raises(ValueError, match="counts must be a 1-D tensor of non-negative"):
+        Placement.from_counts(torch.tensor([1.0, -1.0]), 2)
 
 
 def test_modulo_deals_ids_like_cards() -> None:
@@ -63,7 +79,7 @@ def test_zipf_ids_follow_zipfs_law(zipf_batch: torch.Tensor) -> None:
 def test_contiguous_shares_are_the_zipf_mass_of_each_block(
     zipf_batch: torch.Tensor,
 ) -> None:
-    shares = lookup_shares(zipf_batch, V, 8, "contiguous")
+    shares = lookup_shares(zipf_batch, Placement(V, 8, "contiguous"))
     assert torch.isclose(shares.sum(), torch.tensor(1.0, dtype=torch.float64))
     assert shares[0] == (zipf_batch < V // 8).double().mean()
     assert shares[0] > 0.8
@@ -73,13 +89,20 @@ def test_balanced_placement_is_within_target_at_8_ranks(
     zipf_batch: torch.Tensor,
 ) -> None:
     fair = 1 / 8
-    every = lookup_shares(zipf_batch, V, 8, "modulo")
-    distinct = lookup_shares(zipf_batch, V, 8, "modulo", distinct=True)
-    contiguous = lookup_shares(zipf_batch, V, 8, "contiguous", distinct=True)
+    modulo = Placement(V, 8, "modulo")
+    every = lookup_shares(zipf_batch, modulo)
+    distinct = lookup_shares(zipf_batch, modulo, distinct=True)
+    contiguous = lookup_shares(zipf_batch, Placement(V, 8, "contiguous"), distinct=True)
+    # Placed by counts from another sample, one added to each for the rows it missed.
+    sample = zipf_ids(V, 8 * 4096, torch.Generator().manual_seed(1))
+    by_frequency = Placement.from_counts(torch.bincount(sample, minlength=V) + 1, 8)
+    frequency = lookup_shares(zipf_batch, by_frequency)
     print(
         f"busiest / fair at 8 ranks: modulo {every.max() / fair:.3f}, "
-        f"modulo distinct {distinct.max() / fair:.3f}, contiguous distinct {contiguous.max() / fair:.3f}"
+        f"modulo distinct {distinct.max() / fair:.3f}, contiguous distinct "
+        f"{contiguous.max() / fair:.3f}, by frequency {frequency.max() / fair:.3f}"
     )
+    assert frequency.max() <= 1.2 * fair
     assert distinct.max() <= 1.2 * fair
     assert contiguous.max() > 4 * fair
     # Counting every lookup, id 0 alone is 8.3% (0.66 of the fair share) wherever it

@@ -8,7 +8,7 @@ import pytest
 import torch
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from embedlab.distributed import lookup_shares, zipf_ids
+from embedlab.distributed import Placement, lookup_shares, zipf_ids
 from embedlab.memory import EmbeddingTable, table_bytes
 from embedlab.memory_optim import (
     OPTIMIZERS,
@@ -120,16 +120,27 @@ def test_sharded_lookup_figure_rejects_a_bad_id() -> None:
 
 def test_busiest_share_figure_draws_each_placement_over_the_fair_share() -> None:
     ids = zipf_ids(1000, 2048, torch.Generator().manual_seed(0))
-    fig = plot_busiest_share(ids, 1000, worlds=(2, 4))
+    counts = (
+        torch.bincount(
+            zipf_ids(1000, 2048, torch.Generator().manual_seed(1)), minlength=1000
+        )
+        + 1
+    )
+    fig = plot_busiest_share(ids, 1000, worlds=(2, 4), counts=counts)
     ax = fig.axes[0]
-    lines = ax.lines[: len(BALANCE_SERIES)]
-    for line, (label, sharding, distinct) in zip(lines, BALANCE_SERIES):
+    for line, (label, sharding, distinct) in zip(ax.lines, BALANCE_SERIES):
         expected = [
-            n * lookup_shares(ids, 1000, n, sharding, distinct).max().item()
+            n * lookup_shares(ids, Placement(1000, n, sharding), distinct).max().item()
             for n in (2, 4)
         ]
         assert line.get_label() == label
         assert line.get_xdata().tolist() == [2, 4]
         assert line.get_ydata().tolist() == expected
+    frequency = ax.lines[len(BALANCE_SERIES)]
+    assert frequency.get_label() == "by frequency, every lookup"
+    assert frequency.get_ydata().tolist() == [
+        n * lookup_shares(ids, Placement.from_counts(counts, n)).max().item()
+        for n in (2, 4)
+    ]
     assert list(ax.lines[-1].get_ydata()) == [1.2, 1.2]
     plt.close(fig)

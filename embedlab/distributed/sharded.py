@@ -63,8 +63,8 @@ class ShardedEmbedding(nn.Module):
         dtype (torch.dtype, optional): the shard's dtype.
         exchange (str): ``"all_to_all"``, ``"all_gather"`` or ``"auto"`` (all-to-all
             where the backend has it). Default: ``"auto"``.
-        sharding (str): ``"contiguous"`` or ``"modulo"``
-            (``SHARDINGS``). Default: ``"contiguous"``.
+        sharding (str or Placement): ``"contiguous"``, ``"modulo"``, or a placement
+            such as :meth:`Placement.from_counts` builds. Default: ``"contiguous"``.
         dedupe (bool): send each distinct id of a batch once, and copy its row to every
             position that asked for it. Default: ``True``.
         grad_reduction (str): ``"sum"`` or ``"mean"`` over ranks. Use ``"mean"`` beside
@@ -97,7 +97,7 @@ class ShardedEmbedding(nn.Module):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         exchange: str = "auto",
-        sharding: str = "contiguous",
+        sharding: str | Placement = "contiguous",
         dedupe: bool = True,
         grad_reduction: str = "sum",
     ) -> None:
@@ -119,7 +119,7 @@ class ShardedEmbedding(nn.Module):
             "sparse": sparse,
             "dtype": str(dtype),
             "exchange": exchange,
-            "sharding": sharding,
+            "sharding": repr(sharding) if isinstance(sharding, Placement) else sharding,
             "dedupe": dedupe,
             "grad_reduction": grad_reduction,
         }
@@ -142,9 +142,17 @@ class ShardedEmbedding(nn.Module):
             raise ValueError(
                 f"exchange must be 'auto', 'all_to_all' or 'all_gather', got {exchange!r}"
             )
-        if sharding not in SHARDINGS:
+        if isinstance(sharding, Placement):
+            placed = (sharding.num_embeddings, sharding.world_size)
+            if placed != (num_embeddings, self.world_size):
+                raise ValueError(
+                    f"the placement is of {placed[0]} rows over {placed[1]} ranks, "
+                    f"expected {num_embeddings} rows over {self.world_size} ranks"
+                )
+        elif sharding not in SHARDINGS:
             raise ValueError(
-                f"sharding must be 'contiguous' or 'modulo', got {sharding!r}"
+                "sharding must be 'contiguous', 'modulo' or a Placement, "
+                f"got {sharding!r}"
             )
         if grad_reduction not in GRAD_REDUCTIONS:
             raise ValueError(
@@ -154,10 +162,12 @@ class ShardedEmbedding(nn.Module):
         self.embedding_dim = embedding_dim
         self.padding_idx = normalize_padding_idx(padding_idx, num_embeddings)
         self.sparse, self.exchange, self.dedupe = sparse, exchange, dedupe
-        self.sharding, self.grad_reduction = sharding, grad_reduction
-        self.placement = Placement(num_embeddings, self.world_size, sharding)
+        self.grad_reduction = grad_reduction
+        if not isinstance(sharding, Placement):
+            sharding = Placement(num_embeddings, self.world_size, sharding)
+        self.placement, self.sharding = sharding, sharding.sharding
         rows = self.placement.rows(self.rank)
-        contiguous = sharding == "contiguous"
+        contiguous = self.sharding == "contiguous"
         self.start = int(rows[0]) if contiguous else None
         self.end = int(rows[-1]) + 1 if contiguous else None
         shape = (len(rows), embedding_dim)

@@ -10,7 +10,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 import torch
 
-from embedlab.distributed import lookup_shares, shard_bounds
+from embedlab.distributed import Placement, lookup_shares, shard_bounds
 from embedlab.memory import EmbeddingTable
 from embedlab.memory_optim import training_memory
 from embedlab.plot._bars import grouped_log_bars
@@ -172,19 +172,24 @@ def plot_busiest_share(
     num_embeddings: int,
     worlds: Sequence[int] = (2, 4, 8),
     target: float = 1.2,
+    counts: torch.Tensor | None = None,
 ) -> Figure:
     """The busiest rank's share of a global batch's lookups, over the fair share ``1/N``.
 
     One line per entry of :data:`BALANCE_SERIES`, computed by
-    :func:`embedlab.distributed.lookup_shares`, against the number of ranks; a dashed
-    line marks ``target``. A ratio of 1 is a perfect balance, :math:`N` means one
-    rank serves everything.
+    :func:`embedlab.distributed.lookup_shares`, against the number of ranks, and with
+    ``counts`` one more, ``"by frequency, every lookup"``, for the placement
+    :meth:`embedlab.distributed.Placement.from_counts` makes from them; a dotted line
+    marks ``target``. A ratio of 1 is a perfect balance, :math:`N` means one rank
+    serves everything.
 
     Args:
         ids (torch.Tensor): the global batch.
         num_embeddings (int): rows of the table.
         worlds (list of int): the numbers of ranks. Default: ``(2, 4, 8)``.
         target (float): the ratio to mark. Default: ``1.2``.
+        counts (torch.Tensor, optional): ``(num_embeddings,)`` counts to place rows by,
+            best taken from another sample than ``ids``.
 
     Examples::
 
@@ -194,18 +199,38 @@ def plot_busiest_share(
         >>> plt.close(fig)
     """
     worlds = list(worlds)
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.6))
-    for label, sharding, distinct in BALANCE_SERIES:
+    series = [
+        (
+            label,
+            "-" if sharding == "contiguous" else "--",
+            "o" if distinct else "s",
+            [(Placement(num_embeddings, n, sharding), distinct) for n in worlds],
+        )
+        for label, sharding, distinct in BALANCE_SERIES
+    ]
+    if counts is not None:
+        placements = [(Placement.from_counts(counts, n), False) for n in worlds]
+        series.append(("by frequency, every lookup", "-.", "^", placements))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
+    finals = []
+    for label, style, marker, placements in series:
         ratios = [
-            float(lookup_shares(ids, num_embeddings, n, sharding, distinct).max()) * n
-            for n in worlds
+            float(lookup_shares(ids, placement, distinct).max()) * n
+            for n, (placement, distinct) in zip(worlds, placements)
         ]
-        style = "-" if sharding == "contiguous" else "--"
-        marker = "o" if distinct else "s"
         ax.plot(worlds, ratios, style, marker=marker, label=label)
+        finals.append(ratios[-1])
+    # One label for the ends of lines that nearly meet, so that no two overlap.
+    groups: list[list[float]] = []
+    for value in sorted(finals):
+        if groups and value < groups[-1][0] * 1.08:
+            groups[-1].append(value)
+        else:
+            groups.append([value])
+    for group in groups:
         ax.annotate(
-            f"{ratios[-1]:.2f}",
-            (worlds[-1], ratios[-1]),
+            " / ".join(f"{v:.2f}" for v in group),
+            (worlds[-1], group[0]),
             textcoords="offset points",
             xytext=(6, 0),
             va="center",
