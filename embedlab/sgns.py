@@ -157,7 +157,7 @@ def train_sgns(
     epochs: int = 5,
     lr: float = 0.025,
     min_lr: float = 1e-4,
-    batch_size: int = 4096,
+    batch_size: int = 1024,
     dynamic_window: bool = True,
     resample_every_epoch: bool = True,
     keep_formula: str = "word2vec",
@@ -186,7 +186,8 @@ def train_sgns(
         epochs (int): passes over the corpus. Default: ``5``.
         lr (float): the first learning rate. Default: ``0.025``.
         min_lr (float): the last learning rate, reached linearly. Default: ``1e-4``.
-        batch_size (int): pairs per step. Default: ``4096``.
+        batch_size (int): pairs per step. Default: ``1024``: larger batches train faster but, summing more
+            updates computed from the same tables, learn less per epoch.
         dynamic_window (bool): draw each centre's window from ``1 .. window``;
             ``False`` uses ``window`` for all. Default: ``True``.
         resample_every_epoch (bool): subsample again every epoch; ``False`` draws once.

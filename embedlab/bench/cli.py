@@ -237,7 +237,7 @@ def add_word2vec_bench_parser(subparsers: argparse._SubParsersAction) -> argpars
                         help="runs per trainer and thread count")
     parser.add_argument("--threads", type=positive_int, nargs="+", default=[1, 2], action=_Explicit,
                         help="thread counts, each at most the machine's CPUs")
-    parser.add_argument("--batch-size", type=positive_int, default=4096, help="embedlab's pairs per step")
+    parser.add_argument("--batch-size", type=positive_int, default=1024, help="embedlab's pairs per step")
     parser.add_argument("--no-compile", dest="compile", action="store_false",
                         help="run embedlab's step eagerly instead of with torch.compile")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), action=_Explicit, metavar="NAME",

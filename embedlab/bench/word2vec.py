@@ -82,7 +82,7 @@ class Word2VecBenchConfig:
     sample: float = 1e-3
     seeds: int = 5
     threads: tuple[int, ...] = (1, 2)
-    batch_size: int = 4096
+    batch_size: int = 1024
     compile: bool = True
     variants: tuple[str, ...] = tuple(VARIANTS)
 
