@@ -26,7 +26,7 @@ from embedlab.bench.timing import Timing, time_side_by_side
 
 __all__ = ["OPTIMIZERS", "make_step", "time_training_steps"]
 
-#: The two ways of training a table, by name: ``(sparse gradient, optimizer class)``.
+#: The two ways of training a table, by name, each as ``(sparse gradient, optimizer class)``.
 OPTIMIZERS: dict[str, tuple[bool, type[torch.optim.Optimizer]]] = {
     "dense Adam": (False, torch.optim.Adam),
     "SparseAdam": (True, torch.optim.SparseAdam),

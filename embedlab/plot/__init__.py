@@ -6,7 +6,7 @@ in the book's style and shown as SVG.
 """
 
 from embedlab.plot.api import plot_table_memory
-from embedlab.plot.bench import plot_bench, plot_ratios
+from embedlab.plot.bench import plot_bench, plot_ratios, plot_roofline
 from embedlab.plot.autograd import plot_row_drift, row_drift
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
 from embedlab.plot.parameters import (
@@ -16,7 +16,7 @@ from embedlab.plot.parameters import (
     plot_row_norms,
     plot_update_by_frequency,
 )
-from embedlab.plot.scratch import plot_scatter_add
+from embedlab.plot.scratch import plot_scatter_add, plot_trajectories
 from embedlab.plot.style import use_book_style
 
 use_book_style()
@@ -30,9 +30,11 @@ __all__ = [
     "plot_ratios",
     "plot_renorm_histogram",
     "plot_row_drift",
+    "plot_roofline",
     "plot_row_norms",
     "plot_scatter_add",
     "plot_table_memory",
+    "plot_trajectories",
     "plot_update_by_frequency",
     "row_drift",
     "use_book_style",
