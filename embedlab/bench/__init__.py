@@ -5,8 +5,10 @@ up, side by side in one run, at several vocabulary sizes: the one-hot matrix pro
 NumPy indexing, :func:`torch.index_select`, :func:`torch.nn.functional.embedding` and
 :func:`embedlab.functional.embedding`, forward and forward + backward with dense and
 sparse gradients, NumPy's two backward passes and the cost of ``max_norm``. It measures
-each call's peak memory and the machine's memory bandwidth, and reports every call as
-a fraction of its bandwidth lower bound.
+each call's peak memory and the machine's memory bandwidth, and records, for every
+call, the time its modelled bytes take at that bandwidth as a fraction of its time:
+an estimate, not a lower bound, since the model counts temporaries that can stay in
+cache (:mod:`embedlab.bench.roofline` counts only the bytes that must move).
 
 The modules, one idea each:
 

@@ -2,8 +2,9 @@
 
 Each :class:`Method` turns a :class:`Workload` (the table, the ids and whatever else one
 call needs, built once per vocabulary size) into a zero-argument callable that performs
-one call, and says how many bytes such a call must at least read and write, the figure
-that, divided by the machine's memory bandwidth, gives the call's lower bound in time.
+one call, and says how many bytes such a call reads and writes by the cost model, the
+figure that, divided by the machine's memory bandwidth, estimates its time (not a lower
+bound: the model counts temporaries, like the one-hot matrix, that can stay in cache).
 """
 
 from __future__ import annotations
