@@ -1,8 +1,9 @@
 """What the options of an embedding table cost: the memory of its weight gradient.
 
-The chapter on :class:`torch.nn.Embedding`'s parameters uses these to compare a dense
-gradient, which holds a row for every id in the vocabulary, with a sparse one, which
-holds a row for every id in the batch.
+The chapter on the gradient options of :class:`torch.nn.Embedding`
+(``scale_grad_by_freq`` and ``sparse``) uses these to compare a dense gradient, which
+holds a row for every id in the vocabulary, with a sparse one, which holds a row for
+every id in the batch.
 """
 
 from __future__ import annotations
