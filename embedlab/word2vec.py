@@ -416,6 +416,13 @@ def train_word2vec(
     skip-gram or CBOW examples, and trains a :class:`Word2Vec` with :func:`train`.
     Every random draw comes from one CPU generator seeded with ``seed``.
 
+    This is word2vec as the paper describes it, trained the PyTorch way, and it differs
+    from the original C code: the window is fixed (the C code draws one per centre word),
+    subsampling is drawn once (the C code draws again every epoch; both keep a word with
+    the C code's :math:`\sqrt{t/f} + t/f`), a noise word may equal the target (the C
+    code skips it), and the rate is SparseAdam's constant one (the C code's plain SGD
+    rate falls linearly). :func:`embedlab.sgns.train_sgns` trains as the C code does.
+
     Args:
         sentences (list): sentences, each a list of tokens (e.g. from
             :func:`embedlab.corpus.load_text`).
