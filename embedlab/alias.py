@@ -1,7 +1,7 @@
 r"""Walker's alias method: many draws from one discrete distribution, in constant time each.
 
 word2vec draws millions of noise words per epoch from the same distribution.
-:func:`torch.multinomial` and an inverse-CDF search (:func:`torch.searchsorted`) cost
+``torch.multinomial`` and an inverse-CDF search (``torch.searchsorted``) cost
 :math:`O(\log V)` per draw; the C code instead samples a table of :math:`10^8` ids,
 which only approximates the distribution. The alias method (Walker, 1977; Vose, 1991)
 is exact and :math:`O(1)` per draw: it splits the distribution into :math:`V`

@@ -104,7 +104,7 @@ def spearman(x: Sequence[float] | Tensor, y: Sequence[float] | Tensor) -> float:
     r"""Spearman's rank correlation: the Pearson correlation of the ranks (ties averaged).
 
     Args:
-        x, y (sequence of float or torch.Tensor): two equally long samples, at least 2.
+        x, y (list of float or torch.Tensor): two equally long samples, at least 2.
 
     Returns:
         float: in :math:`[-1, 1]`; NaN if either sample is constant.

@@ -254,7 +254,7 @@ def _check_generator(generator: torch.Generator | None) -> torch.Generator:
     return generator
 
 
-#: The two keep probabilities of subsampling: the C code's (also gensim's) and the paper's.
+#: The two keep probabilities of subsampling, the C code's (also gensim's) and the paper's.
 KEEP_FORMULAS = ("word2vec", "paper")
 
 

@@ -32,7 +32,7 @@ from embedlab.vectors import WordVectors
 
 __all__ = ["VARIANTS", "Word2VecBenchConfig", "run_word2vec_bench", "summarise"]
 
-#: The C code's behaviours, each switched off in turn: the option of
+#: The C code's behaviours, each switched off in turn, as the option of
 #: :func:`embedlab.sgns.train_sgns` and the value that switches it off.
 VARIANTS = {
     "fixed window": {"dynamic_window": False},
@@ -188,7 +188,7 @@ def run_word2vec_bench(
     Args:
         config (Word2VecBenchConfig): the settings.
         command (str): the command line, stored in the result.
-        on_run (callable, optional): called with the partial result after each run
+        on_run (collections.abc.Callable, optional): called with the partial result after each run
             (to save it as it grows).
 
     Returns:
