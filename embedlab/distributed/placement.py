@@ -135,7 +135,9 @@ class Placement:
         :func:`shard_sizes` gives it. Counts from a sample of the data say little of
         the rows it missed: add one to every count (or use a known law) so that the
         unseen rows are dealt out too rather than piled on the rank with most room.
-        Every rank must build the same placement, from the same counts.
+        Every rank must build the same placement, from the same counts, and holds its
+        tables of every row's owner and local row: 16 bytes a row, where the other
+        placements compute both.
 
         Args:
             counts (torch.Tensor): ``(num_embeddings,)``, non-negative: how often each
