@@ -4,8 +4,10 @@ to the same SVG bytes every time."""
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import math
+import pkgutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,7 +37,24 @@ from embedlab.plot import (
     plot_table_memory,
 )
 from embedlab.plot.bench import plot_bench
-from embedlab.plot.bigger import plot_sharded_lookup, plot_training_memory
+from embedlab.distributed import zipf_ids
+from embedlab.plot import (
+    plot_roofline,
+    plot_row_norms,
+    plot_trajectories,
+    plot_update_by_frequency,
+)
+from embedlab.plot.bigger import (
+    plot_busiest_share,
+    plot_sharded_lookup,
+    plot_training_memory,
+)
+from embedlab.plot.lifecycle import plot_lifecycle
+from embedlab.plot.real_text import (
+    plot_collisions,
+    plot_gensim_comparison,
+    plot_variant_costs,
+)
 from embedlab.plot.style import (
     COLUMN_WIDTH_PX,
     CSS_PX_PER_INCH,
@@ -47,9 +66,9 @@ from embedlab.plot.style import (
 )
 from embedlab.plot.word2vec import plot_embedding_map, plot_loss_curve
 
-BENCH = json.loads(
-    (Path(__file__).parent.parent / "book" / "data" / "bench_full.json").read_text()
-)
+DATA = Path(__file__).parent.parent / "book" / "data"
+BENCH = json.loads((DATA / "bench_full.json").read_text())
+WORD2VEC = json.loads((DATA / "word2vec_vs_gensim.json").read_text())
 RATIO_PAIRS = [
     ("onehot", "F.embedding"),
     ("F.embedding-bwd", "F.embedding-sparse"),
@@ -98,6 +117,35 @@ def row_drift_figure() -> Figure:
     return plot_row_drift(runs, [[k % 4] for k in range(12)])
 
 
+def row_norms_figure() -> Figure:
+    rng = np.random.default_rng(0)
+    norms = np.abs(rng.normal(1.0, 0.6, size=(41, 6)))
+    return plot_row_norms(norms, [[k % 4, 4] for k in range(40)], max_norm=1.0)
+
+
+def update_by_frequency_figure() -> Figure:
+    counts = torch.bincount(zipf_ids(1000, 1000, torch.Generator().manual_seed(0)))
+    per_row = torch.where(counts > 0, 0.01, 0.0)
+    return plot_update_by_frequency(
+        counts, {"the sum": counts * per_row, "the mean": per_row}
+    )
+
+
+def trajectories_figure() -> Figure:
+    rng = np.random.default_rng(0)
+    path = np.cumsum(rng.normal(scale=0.1, size=(30, 8, 2)), axis=0)
+    words = [f"word{k}" for k in range(8)]
+    return plot_trajectories(path, words, groups=[k % 2 for k in range(8)])
+
+
+def busiest_share_figure() -> Figure:
+    vocab = 100_000
+    ids = zipf_ids(vocab, 8 * 4096, torch.Generator().manual_seed(0))
+    sample = zipf_ids(vocab, 8 * 4096, torch.Generator().manual_seed(1))
+    counts = torch.bincount(sample, minlength=vocab) + 1
+    return plot_busiest_share(ids, vocab, counts=counts)
+
+
 def renorm_figure() -> Figure:
     rng = np.random.default_rng(0)
     before = rng.gamma(16, 0.25, size=1000)
@@ -142,7 +190,35 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "capitals_map": capitals_map,
     "training_memory": lambda: plot_training_memory(REAL_TABLES, list(OPTIMIZERS)),
     "sharded_lookup": lambda: plot_sharded_lookup([[3, 17, 9, 17], [12, 0, 19]], 20),
+    "busiest_share": busiest_share_figure,
+    "roofline": lambda: plot_roofline(
+        {"one-hot @ W": {10**k: (25.0 * 10**k / 100, 4e10) for k in range(2, 5)}},
+        8e10,
+        2.5e10,
+        threads=1,
+    ),
+    "lifecycle": lambda: plot_lifecycle(),
+    "row_norms": row_norms_figure,
+    "update_by_frequency": update_by_frequency_figure,
+    "trajectories": trajectories_figure,
+    "gensim_comparison": lambda: plot_gensim_comparison(WORD2VEC),
+    "variant_costs": lambda: plot_variant_costs(WORD2VEC),
+    "collisions": lambda: plot_collisions(
+        [2**k for k in range(12, 23, 2)],
+        [0.9, 0.45, 0.14, 0.04, 0.01, 0.002],
+        [0.9, 0.44, 0.14, 0.035, 0.009, 0.002],
+    ),
 }
+
+
+def test_every_figure_function_of_the_book_is_checked_here() -> None:
+    # A new plot function is held to this module's rules once it is in FIGURES.
+    source = Path(__file__).read_text()
+    for module in pkgutil.iter_modules(embedlab.plot.__path__):
+        functions = vars(importlib.import_module(f"embedlab.plot.{module.name}"))
+        for name in functions:
+            if name.startswith("plot_"):
+                assert f"{name}(" in source, f"{name} is not among FIGURES"
 
 
 @functools.cache
@@ -159,7 +235,9 @@ def drawn(name: str) -> Figure:
 
 @pytest.fixture(scope="module", autouse=True)
 def close_figures() -> None:
-    yield
+    # drawn() keeps every figure open until the module is done with them.
+    with mpl.rc_context({"figure.max_open_warning": 0}):
+        yield
     drawn.cache_clear()
     plt.close("all")
 
