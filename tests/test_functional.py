@@ -371,12 +371,14 @@ def test_dtypes_and_devices(dtype, sparse, device):
             torch.testing.assert_close(grad.double(), exact, rtol=scale, atol=scale * 4)
 
 
+# Four repeats make more than twice as many ids as rows (max_norm then counts them).
+@pytest.mark.parametrize("repeats", [1, 4])
 @pytest.mark.parametrize("value", [5, -1, 17])
 @pytest.mark.parametrize("max_norm", [None, 0.5])
-def test_out_of_range_id_is_named_with_its_position(value, max_norm, device):
+def test_out_of_range_id_is_named_with_its_position(value, max_norm, repeats, device):
     weight = (torch.randn(5, 3) * 3).to(device)
     before = weight.clone()
-    ids = torch.tensor([[0, 1, 2], [3, value, value]]).to(device)
+    ids = torch.tensor([[0, 1, 2] * repeats, [3, value, value] * repeats]).to(device)
     with pytest.raises(IdOutOfRangeError) as info:
         F_el.embedding(ids, weight, max_norm=max_norm)
     message = str(info.value)

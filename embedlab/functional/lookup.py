@@ -241,13 +241,22 @@ def _renorm_(weight: Tensor, ids: Tensor, max_norm: float, norm_type: float) -> 
     table = weight.detach()
     with torch.no_grad():
         rows = ids.long()
-        # With many more ids than rows, most ids repeat: scaling each distinct row once
-        # and gathering the lookup from those does a fraction of the work. Only
-        # eagerly: torch.unique's data-dependent size is refused by torch.compile and
-        # on the meta device.
-        if rows.numel() > 2 * table.shape[0] and inspectable(rows):
-            rows, inverse = torch.unique(rows, return_inverse=True)
-            return _scale_rows_(table, rows, max_norm, norm_type).index_select(0, inverse)
+        num_embeddings = table.shape[0]
+        # With many more ids than rows, most ids repeat, and writing every copy back is
+        # most of the time: scale each distinct row once (found by counting, which is
+        # cheap when rows are few), then look the ids up in the updated table. Only on
+        # the CPU and eagerly: the distinct rows have a data-dependent number, which
+        # torch.compile refuses and which a GPU would sync for. Negative ids are left
+        # to the other path, whose index_select reports them.
+        if (
+            rows.is_cpu
+            and rows.numel() > 2 * num_embeddings
+            and inspectable(rows)
+            and rows.min() >= 0
+        ):
+            distinct = torch.bincount(rows, minlength=num_embeddings).nonzero()
+            _scale_rows_(table, distinct.squeeze(1), max_norm, norm_type)
+            return table.index_select(0, rows)
         # Otherwise a repeated id is scaled once per occurrence, from the same row to
         # the same values, so its copies write equal rows.
         return _scale_rows_(table, rows, max_norm, norm_type)
