@@ -12,12 +12,7 @@ from embedlab.vectors import WordVectors, category_agreement
 from embedlab.word2vec import Word2Vec
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _tables(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -100,8 +100,8 @@ def test_bad_model_settings() -> None:
         SubwordModel(vocab, 4, buckets=0)
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_training_lowers_the_loss_and_moves_only_sparse_rows() -> None:
-    torch.set_num_threads(1)
     corpus = generate_corpus(1000, seed=0)
     model, log = train_subword(corpus.sentences, embedding_dim=16, buckets=5000, min_count=1, epochs=3, seed=0)
     assert log.epoch_losses[0] > log.epoch_losses[-1]

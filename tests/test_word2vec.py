@@ -23,14 +23,8 @@ from embedlab.word2vec import (
     train_word2vec,
 )
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Train on one thread, as the chapter does: word2vec's small steps gain little from a
-    second thread, and on a busy machine two threads wait on each other at every step."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# On one thread, as the chapter trains: word2vec's small steps gain little from a second.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # The chapter's settings: the quality test below checks them over several seeds.
