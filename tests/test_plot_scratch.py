@@ -102,7 +102,8 @@ def test_trajectories_draw_each_rows_path_from_hollow_start_to_filled_end() -> N
     filled = [m for m in markers if m.get_markerfacecolor() != "none"]
     assert [m.get_xydata()[0].tolist() for m in filled] == path[-1].tolist()
     assert [text.get_text() for text in ax_before.texts] == ["a", "b", "c"]
-    assert [text.xy for text in ax_before.texts] == [tuple(p) for p in path[0]]
+    # Each label points at its row (placed in pixels, so up to rounding).
+    np.testing.assert_allclose([text.xy for text in ax_before.texts], path[0], atol=1e-12)
     before = [line.get_xydata()[0].tolist() for line in ax_before.get_lines()]
     assert before == path[0].tolist()
     # rows of one group share a colour

@@ -280,7 +280,15 @@ def test_titles_of_the_scatter_add_figure_do_not_overlap() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["bench", "bench_every_method", "ratios", "row_drift", "norm_balls", "word_map"],
+    [
+        "bench",
+        "bench_every_method",
+        "ratios",
+        "row_drift",
+        "norm_balls",
+        "word_map",
+        "gensim_comparison",
+    ],
 )
 def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:
     fig = drawn(name)
@@ -291,16 +299,16 @@ def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:
         assert not any(box.overlaps(ax.get_window_extent()) for ax in fig.axes)
 
 
-@pytest.mark.parametrize("name", ["word_map", "capitals_map"])
+@pytest.mark.parametrize("name", ["word_map", "capitals_map", "trajectories"])
 def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
-    (ax,) = drawn(name).axes
+    ax = drawn(name).axes[0]
     # Text's own extent: an annotation's would include its leader line.
     words = {
         text.get_text(): Text.get_window_extent(text)
         for text in ax.texts
         if text.get_text()
     }
-    expected = sum(CATEGORY_SIZES.values()) if name == "word_map" else 16
+    expected = {"word_map": sum(CATEGORY_SIZES.values()), "capitals_map": 16}.get(name, 8)
     assert len(words) == expected  # every word found a place
     boxes = list(words.values())
     inside = ax.get_window_extent()

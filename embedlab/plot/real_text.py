@@ -74,8 +74,13 @@ def plot_gensim_comparison(result: Mapping[str, Any]) -> Figure:
     speed.set_xticks(range(len(threads)), [f"{t} thread{'s' if t > 1 else ''}" for t in threads])
     speed.set_ylabel("thousand words per second")
     speed.set_title("speed")
-    speed.legend(loc="upper left", frameon=False)
+    # Below both panels: inside either one it would cover a bar or an error bar.
+    fig.legend(*speed.get_legend_handles_labels(), loc="outside lower center", ncols=2,
+               frameon=False)
     return fig
+
+
+_BENCHMARKS = {"wordsim353": "WordSim353", "simlex999": "SimLex-999"}
 
 
 def plot_variant_costs(result: Mapping[str, Any], metric: str = "wordsim353") -> Figure:
@@ -105,7 +110,7 @@ def plot_variant_costs(result: Mapping[str, Any], metric: str = "wordsim353") ->
                linestyle="--", label="gensim, defaults")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{metric} Spearman correlation, mean over seeds")
+    ax.set_xlabel(f"{_BENCHMARKS.get(metric, metric)} Spearman correlation, mean over seeds")
     ax.legend(loc="lower right", frameon=False)
     return fig
 

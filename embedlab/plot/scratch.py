@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch, Rectangle
 
 from embedlab._checks import check_ids_in_range, check_index_dtype
+from embedlab.plot._labels import place_labels
 from embedlab.plot.onehot import HIGHLIGHT, _draw_grid
 from embedlab.plot.style import FIGURE_WIDTH
 from embedlab.scratch import scatter_add_rows
@@ -147,17 +148,9 @@ def plot_trajectories(
             f"groups must give all {vocab} rows a group, got {len(groups)}"
         )
     fig, (ax_before, ax_paths) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4))
-    for row in range(vocab):
-        colour = f"C{groups[row] % 10}"
+    colours = [f"C{group % 10}" for group in groups]
+    for row, colour in enumerate(colours):
         ax_before.plot(*path[0, row], "o", color=colour, markerfacecolor="none")
-        ax_before.annotate(
-            labels[row],
-            path[0, row],
-            xytext=(5, 3),
-            textcoords="offset points",
-            fontsize=9,
-            color=colour,
-        )
         ax_paths.plot(path[:, row, 0], path[:, row, 1], color=colour, linewidth=1)
         ax_paths.plot(*path[0, row], "o", color=colour, markerfacecolor="none")
         ax_paths.plot(*path[-1, row], "o", color=colour)
@@ -170,4 +163,6 @@ def plot_trajectories(
     )
     for ax in (ax_before, ax_paths):
         ax.grid(True, alpha=0.3)
+    # Last: the labels are placed in pixels, on the final layout.
+    place_labels(ax_before, path[0], labels, colours, fontsize=9)
     return fig
