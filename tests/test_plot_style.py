@@ -299,7 +299,9 @@ def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:
         assert not any(box.overlaps(ax.get_window_extent()) for ax in fig.axes)
 
 
-@pytest.mark.parametrize("name", ["word_map", "capitals_map", "trajectories"])
+@pytest.mark.parametrize(
+    "name", ["word_map", "capitals_map", "trajectories", "roofline"]
+)
 def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
     ax = drawn(name).axes[0]
     # Text's own extent: an annotation's would include its leader line.
@@ -308,7 +310,12 @@ def test_word_labels_do_not_overlap_and_stay_inside_the_axes(name: str) -> None:
         for text in ax.texts
         if text.get_text()
     }
-    expected = {"word_map": sum(CATEGORY_SIZES.values()), "capitals_map": 16}.get(name, 8)
+    expected = {
+        "word_map": sum(CATEGORY_SIZES.values()),
+        "capitals_map": 16,
+        "trajectories": 8,
+        "roofline": 3,
+    }[name]
     assert len(words) == expected  # every word found a place
     boxes = list(words.values())
     inside = ax.get_window_extent()

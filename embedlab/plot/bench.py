@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from embedlab.bench.report import fit_slope, ratio, series
 from embedlab.bench.roofline import attainable, ridge_point
+from embedlab.plot._labels import place_labels
 from embedlab.plot.style import FIGURE_WIDTH
 
 #: Height of one legend entry, in inches, at the book's 9 pt legend font.
@@ -176,6 +177,7 @@ def plot_roofline(
     )
     ax.axvline(ridge, color="black", linestyle=":", linewidth=1)
     markers = "osD^v"
+    spots, names = [], []
     for i, (name, by_vocab) in enumerate(points.items()):
         vocab = sorted(by_vocab)
         xs = [by_vocab[v][0] for v in vocab]
@@ -183,14 +185,8 @@ def plot_roofline(
         ax.plot(
             xs, ys, linestyle="none", marker=markers[i % 5], color=f"C{i}", label=name
         )
-        for v, x, y in zip(vocab, xs, ys):
-            ax.annotate(
-                f"V={v:,}",
-                (x, y),
-                xytext=(4, -11),
-                textcoords="offset points",
-                fontsize=9,
-            )
+        spots += zip(xs, ys)
+        names += [f"V={v:,}" for v in vocab]
     thread_word = "thread" if threads == 1 else "threads"
     ax.set(
         xscale="log",
@@ -201,6 +197,8 @@ def plot_roofline(
     )
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower right")
+    # Last: the labels are placed in pixels, on the final layout.
+    place_labels(ax, np.array(spots), names, ["black"] * len(names), fontsize=9)
     return fig
 
 
