@@ -224,8 +224,21 @@ class SubwordModel(nn.Module):
             return self.bag(flat, offsets)
 
     def forward(self, inputs: Tensor, targets: Tensor, negatives: Tensor) -> Tensor:
-        """The summed negative-sampling loss of a batch; ``inputs`` are word ids."""
-        v = self.bag(self.pieces[inputs])
+        """The summed negative-sampling loss of a batch; ``inputs`` are word ids.
+
+        In ``"mean"`` mode the loss is that of the mean of the rows, but each row's
+        gradient is that of the mean vector itself, as in fastText's skip-gram update.
+        """
+        pieces = self.pieces[inputs]
+        summed = F.embedding_bag(pieces, self.bag.weight, mode="sum", sparse=True, padding_idx=self.pad)
+        if self.bag.mode == "mean":
+            # fastText's skip-gram hands every row the bag's whole gradient, not 1/L of it;
+            # autograd through the mean gave the input rows steps L (~25) times too small,
+            # so the output rows learnt only word frequency and unseen words gained nothing.
+            sizes = (pieces != self.pad).sum(1, keepdim=True)
+            v = summed.detach() / sizes + (summed - summed.detach())
+        else:
+            v = summed
         u = self.output(torch.cat([targets.unsqueeze(1), negatives], dim=1))
         scores = torch.bmm(u, v.unsqueeze(2)).squeeze(2)
         signs = torch.ones_like(scores)
@@ -260,7 +273,8 @@ def train_subword(
     As :func:`embedlab.sgns.train_sgns` does: a window per centre word drawn from
     ``1 .. window``, subsampling drawn every epoch with the C code's formula, exact
     unigram\ :sup:`0.75` noise words, plain SGD with the rate falling linearly to 0
-    (fastText's default ``lr`` is 0.05). Unlike it, this uses autograd and does not
+    (fastText's default ``lr`` is 0.05). Unlike it, this uses autograd (with each bag row given the
+    bag's whole gradient, see :meth:`SubwordModel.forward`) and does not
     skip noise words equal to the target.
 
     Returns:
