@@ -19,8 +19,8 @@ Each of the first four can be switched off, to measure what it is worth.
 
 What differs, by design:
 
-- **batches**: the C code updates the two rows after every (context, centre) pair, in
-  the order of the text. Here ``batch_size`` pairs, in a random order, are scored
+- **batches**: the C code updates the 1 + K output rows, then the input row, after
+  every (context, centre) pair, in the order of the text. Here ``batch_size`` pairs, in a random order, are scored
   with the same tables and their updates summed (:meth:`torch.Tensor.index_add_`).
   A word that occurs many times in one batch gets the sum of its updates at once.
 - **the sigmoid** is computed exactly, where the C code reads a table of 1,000 values
