@@ -10,7 +10,6 @@ import torch
 from matplotlib.colors import same_color
 
 from embedlab.plot.lifecycle import STAGES, Stage, option_colours, plot_lifecycle
-from embedlab.plot.style import MIN_FONT_PT, smallest_font
 
 
 def stages_of(option: str) -> list[str]:
@@ -50,16 +49,6 @@ def test_an_option_of_several_stages_keeps_one_colour() -> None:
     assert stages_of("padding_idx") == ["construct", "backward", "optimizer step"]
     colours = option_colours()
     assert len(set(colours.values())) == len(colours)
-
-
-def test_the_figure_fits_and_its_fonts_are_readable() -> None:
-    fig = plot_lifecycle()
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
-    width, height = fig.get_size_inches()
-    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
-    assert smallest_font(fig) >= MIN_FONT_PT
-    plt.close(fig)
 
 
 def test_plot_lifecycle_rejects_no_stages() -> None:

@@ -17,7 +17,6 @@ from embedlab.plot.parameters import (
     plot_row_norms,
     plot_update_by_frequency,
 )
-from embedlab.plot.style import MIN_FONT_PT, smallest_font
 
 
 def bar_heights(ax: plt.Axes) -> np.ndarray:
@@ -138,23 +137,3 @@ def test_update_by_frequency_rejects_a_series_of_the_wrong_length() -> None:
         plot_update_by_frequency([1, 2, 3], {"sum": [1.0, 2.0]})
     with pytest.raises(ValueError, match="updates is empty"):
         plot_update_by_frequency([1, 2, 3], {})
-
-
-@pytest.mark.parametrize(
-    "draw",
-    [
-        lambda: plot_row_norms(np.ones((3, 6)), [[0, 1, 2], [0, 1]], max_norm=1.0),
-        lambda: plot_update_by_frequency(
-            np.arange(1, 50), {"sum": np.arange(1.0, 50.0), "mean": np.ones(49)}
-        ),
-    ],
-    ids=["row_norms", "update_by_frequency"],
-)
-def test_new_figures_fit_the_column_with_readable_fonts(draw) -> None:
-    fig = draw()
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
-    width, height = fig.get_size_inches()
-    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
-    assert smallest_font(fig) >= MIN_FONT_PT
-    plt.close(fig)

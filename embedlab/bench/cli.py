@@ -201,9 +201,6 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.set_defaults(
         handler=run_bench_command, command_parser=parser, explicit=frozenset()
     )
-    # The word2vec comparison is registered with it, so that the one call from
-    # embedlab.__main__ adds both bench commands.
-    add_word2vec_bench_parser(subparsers)
     return parser
 
 
