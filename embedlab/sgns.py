@@ -12,7 +12,8 @@ replaces its word-by-word loop with large batches of tensor operations:
   probability :math:`\sqrt{t/f} + t/f` (:func:`embedlab.text.keep_probability`);
 - a noise word equal to the word being predicted is skipped, as the C code skips it;
 - the input vector is the *context* word's row and the predicted word the *centre*
-  word, the C code's order; the input rows start uniform in :math:`[-0.5/D, 0.5/D]`,
+  word, the C code's order; the input rows start uniform in :math:`[-0.5/D, 0.5/D]`
+  (``init_range=0.5``; gensim 4 draws from :math:`[-1/D, 1/D]`, ``init_range=1.0``),
   the output rows at zero.
 
 Each of the first four can be switched off, to measure what it is worth.
@@ -46,7 +47,7 @@ from torch import Tensor
 
 from embedlab.alias import AliasTable
 from embedlab.text import KEEP_FORMULAS, Vocabulary, skipgram_pairs, subsample
-from embedlab.word2vec import TrainingLog, Word2Vec, Word2VecResult, noise_distribution
+from embedlab.word2vec import TrainingLog, Word2Vec, Word2VecResult, _check_init_range, noise_distribution
 
 __all__ = ["sgns_step", "train_sgns"]
 
@@ -142,6 +143,7 @@ def _check_options(**options: object) -> None:
     sample = options["sample"]
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, float)) or not sample > 0):
         raise ValueError(f"sample must be a positive number or None, got {sample!r}")
+    _check_init_range(options["init_range"])
     if options["keep_formula"] not in KEEP_FORMULAS:
         raise ValueError(f"keep_formula must be one of {KEEP_FORMULAS}, got {options['keep_formula']!r}")
 
@@ -163,13 +165,15 @@ def train_sgns(
     keep_formula: str = "word2vec",
     skip_target_noise: bool = True,
     lr_decay: bool = True,
+    init_range: float = 0.5,
     compile: bool = False,
     seed: int = 0,
     device: torch.device | str | None = None,
 ) -> Word2VecResult:
     r"""Train skip-gram word vectors as word2vec's C code does, in batches (see the module).
 
-    The defaults are gensim's (``Word2Vec(sg=1)``) and the C code's. Every random
+    The defaults are the C code's, and gensim's (``Word2Vec(sg=1)``) but for
+    ``init_range``, where gensim 4 starts from twice the C code's range. Every random
     draw (initial vectors, subsampling, windows, order, noise words) comes from one
     CPU generator seeded with ``seed``, so a seed gives the same draws on every device;
     the floating-point results can still differ between devices, whose kernels
@@ -196,6 +200,9 @@ def train_sgns(
             :func:`embedlab.text.keep_probability`. Default: ``"word2vec"``.
         skip_target_noise (bool): skip noise words equal to the target. Default: ``True``.
         lr_decay (bool): decay the learning rate; ``False`` keeps ``lr``. Default: ``True``.
+        init_range (float): the input rows start uniform in :math:`[-r/D, r/D]` with
+            :math:`r` = ``init_range``: ``0.5`` in the C code, ``1.0`` in gensim 4.
+            Default: ``0.5``.
         compile (bool): run the full batches through :func:`torch.compile` of
             :func:`sgns_step`, which fuses its operations into one loop; the first call
             in a process compiles (tens of seconds), later ones reuse it. Default: ``False``.
@@ -210,7 +217,8 @@ def train_sgns(
     Raises:
         ValueError: on a size below 1, a negative or non-finite learning rate, a
             ``min_lr`` above ``lr``, a non-positive ``sample``, an unknown
-            ``keep_formula``, or sentences that give no pair.
+            ``keep_formula``, a non-positive ``init_range``, or sentences that give no
+            pair.
 
     Examples::
 
@@ -226,7 +234,7 @@ def train_sgns(
     _check_options(
         embedding_dim=embedding_dim, window=window, negatives=negatives, min_count=min_count,
         epochs=epochs, batch_size=batch_size, lr=lr, min_lr=min_lr, sample=sample,
-        keep_formula=keep_formula,
+        keep_formula=keep_formula, init_range=init_range,
     )
     start = time.perf_counter()
     vocab = Vocabulary(sentences, min_count=min_count)
@@ -234,7 +242,10 @@ def train_sgns(
     generator = torch.Generator().manual_seed(seed)
     # The noise words, most of the draws, come from NumPy's faster generator.
     fast_generator = np.random.default_rng(seed)
-    model = Word2Vec(len(vocab), embedding_dim, padding_idx=vocab.pad_id, device=device, generator=generator)
+    model = Word2Vec(
+        len(vocab), embedding_dim, padding_idx=vocab.pad_id, device=device, generator=generator,
+        init_range=init_range,
+    )
     device = model.input.weight.device
     noise_table = AliasTable(noise_distribution(vocab.counts))
     # Frequencies are taken among the words kept, as in the C code: UNK's count (the

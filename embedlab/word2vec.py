@@ -80,7 +80,7 @@ def noise_distribution(counts: Tensor, power: float = 0.75, exclude: Sequence[in
 
 
 def _check_sizes(num_embeddings: int, embedding_dim: int) -> None:
-    # The initial vectors are drawn from [-0.5 / D, 0.5 / D]: D = 0 divides by zero.
+    # The initial vectors are drawn from [-r / D, r / D]: D = 0 divides by zero.
     sizes = (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim))
     for name, value in sizes:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -88,6 +88,24 @@ def _check_sizes(num_embeddings: int, embedding_dim: int) -> None:
             raise TypeError(f"{name} must be an int, got {value!r} ({kind})")
         if value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
+
+
+def _check_init_range(init_range: float) -> None:
+    """Raise :class:`ValueError` unless ``init_range`` is a positive finite number.
+
+    Examples::
+
+        >>> _check_init_range(0.5)
+        >>> _check_init_range(0)
+        Traceback (most recent call last):
+            ...
+        ValueError: init_range must be a positive finite number (0.5 in word2vec's C code, 1.0 in gensim 4), got 0
+    """
+    if isinstance(init_range, bool) or not isinstance(init_range, (int, float)) or not 0 < init_range < math.inf:
+        raise ValueError(
+            "init_range must be a positive finite number (0.5 in word2vec's C code, 1.0 in gensim 4), "
+            f"got {init_range!r}"
+        )
 
 
 class Word2Vec(nn.Module):
@@ -106,15 +124,19 @@ class Word2Vec(nn.Module):
             :func:`embedlab.default_device`.
         generator (torch.Generator, optional): the random source of the initial input
             vectors. Default: the global generator.
+        init_range (float): the input vectors start uniform in
+            :math:`[-r/D, r/D]` with :math:`r` = ``init_range``: ``0.5`` in word2vec's
+            C code, ``1.0`` in gensim 4. Default: ``0.5``.
 
     Attributes:
         input (embedlab.Embedding): the input vectors, initialised uniformly in
-            :math:`[-0.5/D, 0.5/D]` as in word2vec's C code.
+            :math:`[-r/D, r/D]` with :math:`r` = ``init_range``.
         output (embedlab.Embedding): the output vectors, initialised to zero.
 
     Raises:
         TypeError: if a size is not an int.
-        ValueError: on an unknown ``mode``, or a size below 1.
+        ValueError: on an unknown ``mode``, a size below 1, or an ``init_range`` that
+            is not a positive finite number.
 
     Examples::
 
@@ -140,15 +162,17 @@ class Word2Vec(nn.Module):
         sparse: bool = True,
         device: torch.device | str | None = None,
         generator: torch.Generator | None = None,
+        init_range: float = 0.5,
     ) -> None:
         super().__init__()
         _check_sizes(num_embeddings, embedding_dim)
+        _check_init_range(init_range)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
         device = default_device() if device is None else torch.device(device)
         # Drawn on the CPU and then moved, so that a seed gives the same table on every device.
-        bound = 0.5 / embedding_dim
+        bound = init_range / embedding_dim
         initial = torch.empty(num_embeddings, embedding_dim).uniform_(-bound, bound, generator=generator)
         if padding_idx is not None:
             initial[padding_idx] = 0.0

@@ -54,6 +54,7 @@ def test_summary_is_mean_and_spread_over_seeds() -> None:
         (["--variants", "bigger"], "argument --variants: unknown variant 'bigger'"),
         (["--seeds", "0"], "argument --seeds: '0' is not a positive integer"),
         (["--sample", "-1"], "argument --sample: '-1' is not a positive number"),
+        (["--init-range", "0"], "argument --init-range: '0' is not a positive number"),
     ],
 )
 def test_bad_options_exit_2_before_any_run(options: list[str], message: str, tmp_path: Path,
@@ -76,3 +77,5 @@ def test_config_errors() -> None:
         Word2VecBenchConfig(seeds=0)
     with pytest.raises(ValueError, match="threads must be one or more ints of at least 1"):
         Word2VecBenchConfig(threads=())
+    with pytest.raises(ValueError, match="init_range must be a positive finite number"):
+        Word2VecBenchConfig(init_range=-1.0)

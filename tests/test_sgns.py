@@ -183,6 +183,7 @@ def test_training_on_a_device_draws_as_the_cpu(corpus, device: torch.device) -> 
         ({"min_lr": 0.5}, "min_lr must not exceed lr, got min_lr=0.5 > lr=0.025"),
         ({"sample": 0.0}, "sample must be a positive number or None, got 0.0"),
         ({"keep_formula": "C"}, "keep_formula must be one of \\('word2vec', 'paper'\\), got 'C'"),
+        ({"init_range": 0.0}, "init_range must be a positive finite number .*, got 0.0"),
     ],
 )
 def test_bad_options(options: dict, message: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib.pyplot as plt
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -67,6 +69,24 @@ def test_tables_start_as_word2vec_starts_them() -> None:
     assert model.input.sparse and model.output.sparse and model.input.padding_idx == 0
     same = Word2Vec(50, 8, device="cpu", generator=torch.Generator().manual_seed(0))
     assert torch.equal(weight, same.input.weight.detach())
+
+
+def test_init_range_scales_the_first_vectors_as_gensim_does() -> None:
+    generator = torch.Generator().manual_seed(0)
+    c_code = Word2Vec(50, 8, device="cpu", generator=generator).input.weight.detach()
+    generator = torch.Generator().manual_seed(0)
+    gensim = Word2Vec(50, 8, device="cpu", generator=generator, init_range=1.0)
+    weight = gensim.input.weight.detach()
+    # The same draws, twice as wide: gensim 4's [-1/D, 1/D] against the C code's half.
+    torch.testing.assert_close(weight, 2 * c_code)
+    assert weight[1:].abs().max() <= 1 / 8 and weight[1:].abs().max() > 0.8 / 8
+
+
+@pytest.mark.parametrize("init_range", [0, -0.5, float("nan"), float("inf"), True, "1"])
+def test_init_range_must_be_positive_and_finite(init_range: object) -> None:
+    message = f"init_range must be a positive finite number .*, got {re.escape(repr(init_range))}"
+    with pytest.raises(ValueError, match=message):
+        Word2Vec(5, 2, device="cpu", init_range=init_range)
 
 
 def test_unknown_mode() -> None:

@@ -230,11 +230,14 @@ def add_word2vec_bench_parser(subparsers: argparse._SubParsersAction) -> argpars
     parser.add_argument("--epochs", type=positive_int, default=10, action=_Explicit,
                         help="passes over the corpus")
     parser.add_argument("--sample", type=positive_float, default=1e-3, help="subsampling threshold")
-    parser.add_argument("--seeds", type=positive_int, default=5, action=_Explicit,
+    parser.add_argument("--seeds", type=positive_int, default=10, action=_Explicit,
                         help="runs per trainer and thread count")
     parser.add_argument("--threads", type=positive_int, nargs="+", default=[1, 2], action=_Explicit,
                         help="thread counts, each at most the machine's CPUs")
     parser.add_argument("--batch-size", type=positive_int, default=1024, help="embedlab's pairs per step")
+    parser.add_argument("--init-range", type=positive_float, default=1.0, metavar="R",
+                        help="embedlab's input rows start uniform in [-R/dim, R/dim]: "
+                        "1.0 is gensim 4's (the default, so both start alike), 0.5 the C code's")
     parser.add_argument("--no-compile", dest="compile", action="store_false",
                         help="run embedlab's step eagerly instead of with torch.compile")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), action=_Explicit, metavar="NAME",
@@ -279,7 +282,8 @@ def word2vec_bench_config(args: argparse.Namespace) -> Word2VecBenchConfig:
         return Word2VecBenchConfig(
             dim=args.dim, window=args.window, negatives=args.negatives, min_count=args.min_count,
             epochs=chosen["epochs"], sample=args.sample, seeds=chosen["seeds"],
-            threads=tuple(chosen["threads"]), batch_size=args.batch_size, compile=chosen["compile"],
+            threads=tuple(chosen["threads"]), init_range=args.init_range,
+            batch_size=args.batch_size, compile=chosen["compile"],
             variants=tuple(chosen["variants"]),
         )
     except ValueError as err:
