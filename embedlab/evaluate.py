@@ -9,7 +9,11 @@ r"""Scoring word vectors on the standard benchmarks: word similarity and analogi
   exactly by 3CosAdd (:meth:`embedlab.vectors.WordVectors.analogy`), over the
   questions whose four words the vectors hold.
 
-Both report how much of the benchmark the vocabulary covers: a score on a tenth of
+- **Context prediction of unseen words** (:func:`context_score`): for a model that
+  gives vectors to words it never saw (fastText's subword vectors), how often a
+  held-out word's vector scores a real context word above a random word.
+
+The benchmarks report how much of them the vocabulary covers: a score on a tenth of
 the pairs says less than one on all of them. The files are those gensim ships
 (:func:`embedlab.corpus.gensim_test_file`): tab- or space-separated, ``#`` comments,
 ``:`` section headers in the analogy file.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +35,7 @@ __all__ = [
     "AnalogyScore",
     "SimilarityScore",
     "analogy_score",
+    "context_score",
     "load_analogies",
     "load_word_pairs",
     "spearman",
@@ -276,3 +281,96 @@ def analogy_score(wv: WordVectors, analogies: Sequence[tuple[str, str, str, str]
     covered = [question for question in analogies if all(word in wv for word in question)]
     accuracy = analogy_accuracy(wv, covered) if covered else math.nan
     return AnalogyScore(accuracy, len(covered), len(analogies))
+
+
+def context_score(
+    sentences: Sequence[Sequence[str]],
+    held: Mapping[str, Tensor],
+    output: Tensor,
+    rows: Mapping[str, int],
+    window: int = 5,
+    generator: torch.Generator | None = None,
+) -> float:
+    r"""How often a held-out word's vector scores a real context word above a random word.
+
+    Skip-gram scores a (word, context word) pair by the dot product of the word's
+    input vector with the context word's *output* row. For each occurrence of a
+    held-out word in ``sentences`` and each known word within ``window`` positions of
+    it, the held-out word's vector is scored against that context word's output row
+    and against the output row of a known word drawn uniformly at random; the result
+    is the fraction of these contests the real context word wins (ties lose). Vectors
+    that know nothing of the context score 0.5 on average.
+
+    Any model that gives a vector to a word it never saw can be scored: embedlab's
+    :class:`~embedlab.subword.SubwordModel` (``word_vectors`` and ``output.weight``,
+    rows by vocabulary id) or gensim's ``FastText`` (``wv[word]`` and ``syn1neg``,
+    rows by ``wv.key_to_index``). Context words that are not in ``rows``, held-out
+    words among them, are skipped.
+
+    Args:
+        sentences (list): the text to score on, each sentence a sequence of tokens;
+            normally the whole corpus, held-out words included.
+        held (dict): each held-out word and its vector.
+        output (torch.Tensor): the output rows of the known words.
+        rows (dict): each known word and its row of ``output``.
+        window (int): context words on each side. Default: ``5``.
+        generator (torch.Generator, optional): the random words' source.
+
+    Shape:
+        - held values: :math:`(D)`.
+        - output: :math:`(V, D)`.
+
+    Returns:
+        float: in :math:`[0, 1]`.
+
+    Raises:
+        ValueError: if ``window`` is below 1, ``held`` or ``rows`` is empty, a row is
+            out of range of ``output``, the vectors' size is not ``output``'s, or no
+            held-out word occurs next to a known word.
+
+    Examples::
+
+        >>> output = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+        >>> rows = {"day": 0, "night": 1, "dawn": 2}
+        >>> held = {"sunny": torch.tensor([2.0, 1.0])}   # scores day 2, night 1, dawn -2
+        >>> generator = torch.Generator().manual_seed(0)
+        >>> context_score([["sunny", "day"]] * 3000, held, output, rows, generator=generator)
+        0.676
+        >>> context_score([["dawn", "sunny"]], held, output, rows, generator=generator)
+        0.0
+
+        ``day`` beats the random word unless it is ``day`` itself (a tie): 2/3 of the
+        time; ``dawn`` never wins.
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window must be an int of at least 1, got {window!r}")
+    if not held or not rows:
+        raise ValueError(f"need held-out words and known words, got {len(held)} and {len(rows)}")
+    if output.dim() != 2 or not 0 <= min(rows.values()) <= max(rows.values()) < output.shape[0]:
+        raise ValueError(
+            f"rows must index the {output.shape[0] if output.dim() == 2 else '?'} rows of output "
+            f"(V, D), got rows {min(rows.values())} .. {max(rows.values())} for output "
+            f"of shape {tuple(output.shape)}"
+        )
+    words = list(held)
+    vectors = torch.stack([torch.as_tensor(held[word]) for word in words]).to(output.dtype)
+    if vectors.shape[1:] != output.shape[1:]:
+        raise ValueError(f"held vectors have size {vectors.shape[1]}, output rows {output.shape[1]}")
+    position = {word: k for k, word in enumerate(words)}
+    queries, contexts = [], []
+    for sentence in sentences:
+        for i, word in enumerate(sentence):
+            if word not in position:
+                continue
+            near = sentence[max(0, i - window) : i] + sentence[i + 1 : i + 1 + window]
+            known = [rows[w] for w in near if w in rows]
+            queries += [position[word]] * len(known)
+            contexts += known
+    if not contexts:
+        raise ValueError(f"none of the {len(held)} held-out words occurs next to a known word")
+    candidates = torch.tensor(sorted(set(rows.values())))
+    noise = candidates[torch.randint(len(candidates), (len(contexts),), generator=generator)]
+    query = vectors[torch.tensor(queries)]
+    real = (output[torch.tensor(contexts)] * query).sum(1)
+    random = (output[noise] * query).sum(1)
+    return float((real > random).double().mean())

@@ -1,4 +1,5 @@
-"""embedlab.evaluate: the benchmark readers, Spearman's rho, and scores equal to gensim's."""
+"""embedlab.evaluate: the benchmark readers, Spearman's rho, scores equal to gensim's, and
+the held-out context score derived by hand."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import torch
 from embedlab.corpus import gensim_test_file
 from embedlab.evaluate import (
     analogy_score,
+    context_score,
     load_analogies,
     load_word_pairs,
     spearman,
@@ -122,3 +124,57 @@ def test_too_little_coverage() -> None:
     assert score.covered == 0 and math.isnan(score.accuracy) and score.coverage == 0
     with pytest.raises(ValueError, match="analogies is empty"):
         analogy_score(wv, [])
+
+
+# Four known words whose output rows score 3, 2, 1 and 0 against the held-out word's
+# vector (1, 0): against a random one of the four, "a" wins 3 times in 4 (it ties with
+# itself, which loses), "b" 2 in 4, "c" 1 in 4, "d" never.
+OUTPUT = torch.tensor([[3.0, 0.0], [2.0, 5.0], [1.0, -5.0], [0.0, 1.0]])
+ROWS = {"a": 0, "b": 1, "c": 2, "d": 3}
+HELD = {"new": torch.tensor([1.0, 0.0])}
+
+
+def _score(sentences: list[list[str]], window: int = 5, seed: int = 0) -> float:
+    return context_score(sentences, HELD, OUTPUT, ROWS, window, torch.Generator().manual_seed(seed))
+
+
+def test_context_score_by_hand() -> None:
+    n = 4000
+    # Expected wins (3 + 2 + 1 + 0) / 16 = 0.375 over 4n contests; the standard
+    # deviation of the fraction is below sqrt(0.25 / 4n) = 0.004.
+    score = _score([["a", "new", "b"], ["c", "new", "d"]] * n)
+    assert abs(score - 0.375) < 0.016, score
+    assert abs(_score([["new", "a"]] * n) - 0.75) < 0.03
+    # "d" scores lowest of all and "new" beats nothing: every contest is lost.
+    assert _score([["d", "new"], ["new", "d", "new"]]) == 0.0
+
+
+def test_context_score_counts_only_known_words_in_the_window() -> None:
+    # With window 1, "new" sees only "unknown" and itself (held out): no contest at all.
+    with pytest.raises(ValueError, match="none of the 1 held-out words occurs next to a known word"):
+        _score([["d", "unknown", "new", "new"]], window=1)
+    # With window 2 it sees "d" on its left: one contest, lost; "a" 3 to the right is
+    # out of reach, and would win 3 times in 4 were it counted.
+    assert _score([["d", "unknown", "new", "x", "y", "a"]] * 50, window=2) == 0.0
+    assert _score([["d", "unknown", "new", "x", "y", "a"]] * 50, window=3) > 0.2
+
+
+def test_random_vectors_score_one_half() -> None:
+    generator = torch.Generator().manual_seed(0)
+    output = torch.randn(200, 16, generator=generator)
+    rows = {f"w{k}": k for k in range(200)}
+    held = {f"h{k}": torch.randn(16, generator=generator) for k in range(50)}
+    ids = torch.randint(200, (5000,), generator=generator).tolist()
+    sentences = [[f"h{k % 50}", f"w{i}"] for k, i in enumerate(ids)]
+    assert abs(context_score(sentences, held, output, rows, generator=generator) - 0.5) < 0.03
+
+
+def test_context_score_errors() -> None:
+    with pytest.raises(ValueError, match="window must be an int of at least 1, got 0"):
+        _score([["new", "a"]], window=0)
+    with pytest.raises(ValueError, match="need held-out words and known words, got 0 and 4"):
+        context_score([["new", "a"]], {}, OUTPUT, ROWS)
+    with pytest.raises(ValueError, match=r"rows must index the 4 rows of output \(V, D\), got rows 0 .. 4"):
+        context_score([["new", "a"]], HELD, OUTPUT, {**ROWS, "e": 4})
+    with pytest.raises(ValueError, match="held vectors have size 3, output rows 2"):
+        context_score([["new", "a"]], {"new": torch.ones(3)}, OUTPUT, ROWS)

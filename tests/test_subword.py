@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from embedlab.corpus import generate_corpus
+from embedlab.evaluate import context_score
 from embedlab.subword import (
     SubwordModel,
     char_ngrams,
@@ -118,21 +119,11 @@ def test_training_lowers_the_loss_and_moves_only_sparse_rows() -> None:
 
 
 def _context_score(model: SubwordModel, sentences: list[list[str]], held: set[str]) -> float:
-    """How often a held-out word's vector scores a real context word above a random word."""
-    vocab, output = model.vocab, model.output.weight.detach()
-    rng = torch.Generator().manual_seed(1)
-    wins = total = 0
-    for sentence in sentences:
-        for i, word in enumerate(sentence):
-            window = sentence[max(0, i - 5) : i] + sentence[i + 1 : i + 6]
-            context = torch.tensor([vocab.id(w) for w in window if w in vocab], dtype=torch.long)
-            if word not in held or not len(context):
-                continue
-            vector = model.word_vectors([word])[0]
-            noise = torch.randint(2, len(vocab), (len(context),), generator=rng)
-            wins += int((output[context] @ vector > output[noise] @ vector).sum())
-            total += len(context)
-    return wins / total
+    words = sorted(held)
+    vectors = dict(zip(words, model.word_vectors(words)))
+    rows = {word: model.vocab.id(word) for word in model.vocab.words[2:]}
+    return context_score(sentences, vectors, model.output.weight.detach(), rows,
+                         generator=torch.Generator().manual_seed(1))
 
 
 @pytest.mark.usefixtures("one_thread")
