@@ -1,4 +1,5 @@
-"""The ``embedlab`` command: ``embedlab bench`` and ``embedlab bench-word2vec`` (or
+"""The ``embedlab`` command: ``embedlab bench``, ``embedlab bench-word2vec`` and
+``embedlab bench-fasttext`` (or
 ``python -m embedlab ...``).
 
 Each subcommand adds its own parser, so later commands slot in beside ``bench``.
@@ -16,12 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``embedlab`` command, with one subparser per subcommand."""
     from embedlab import __version__
     from embedlab.bench.cli import add_bench_parser, add_word2vec_bench_parser
+    from embedlab.bench.fasttext import add_fasttext_bench_parser
 
     parser = argparse.ArgumentParser(prog="embedlab", description="Tools that come with the embedlab book.")
     parser.add_argument("--version", action="version", version=f"embedlab {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     add_bench_parser(subparsers)
     add_word2vec_bench_parser(subparsers)
+    add_fasttext_bench_parser(subparsers)
     return parser
 
 
