@@ -95,3 +95,28 @@ def test_config_errors() -> None:
         FastTextBenchConfig(held_out=0)
     with pytest.raises(ValueError, match="lr must be positive, got 0"):
         FastTextBenchConfig(lr=0)
+
+
+def test_the_figure_draws_the_committed_summary() -> None:
+    import matplotlib.pyplot as plt
+
+    from embedlab.plot.fasttext import plot_fasttext_comparison
+
+    result = json.loads((Path(__file__).parent.parent / "book" / "data" / "fasttext_vs_gensim.json").read_text())
+    rows = {r["trainer"]: r for r in result["summary"] if not r["variant"]}
+    fig = plot_fasttext_comparison(result)
+    quality, speed = fig.axes
+    heights = [round(bar.get_height(), 6) for bar in quality.patches]
+    metrics = ("context", "stem_top10", "wordsim353", "simlex999")
+    assert heights == [rows["gensim"][f"{m}_mean"] for m in metrics] + [
+        rows["embedlab"][f"{m}_mean"] for m in metrics] + [
+        rows["embedlab"]["context_untrained_mean"], rows["embedlab"]["stem_top10_untrained_mean"]]
+    assert [bar.get_height() for bar in speed.patches] == [
+        rows[t]["words_per_second_mean"] / 1e3 for t in ("gensim", "embedlab")]
+    # A dot per seed for each of the ten bars.
+    dots = sum(len(line.get_xdata()) for line in quality.get_lines() if line.get_marker() == "o")
+    assert dots == 10 * result["settings"]["seeds"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no row for embedlab with the shared settings"):
+        plot_fasttext_comparison({"summary": [r for r in result["summary"] if r["trainer"] == "gensim"],
+                                  "runs": []})

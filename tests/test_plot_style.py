@@ -44,6 +44,7 @@ from embedlab.plot import (
     plot_trajectories,
     plot_update_by_frequency,
 )
+from embedlab.plot.fasttext import plot_fasttext_comparison
 from embedlab.plot.bigger import (
     plot_busiest_share,
     plot_sharded_lookup,
@@ -69,6 +70,7 @@ from embedlab.plot.word2vec import plot_embedding_map, plot_loss_curve
 DATA = Path(__file__).parent.parent / "book" / "data"
 BENCH = json.loads((DATA / "bench_full.json").read_text())
 WORD2VEC = json.loads((DATA / "word2vec_vs_gensim.json").read_text())
+FASTTEXT = json.loads((DATA / "fasttext_vs_gensim.json").read_text())
 RATIO_PAIRS = [
     ("onehot", "F.embedding"),
     ("F.embedding-bwd", "F.embedding-sparse"),
@@ -203,6 +205,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "trajectories": trajectories_figure,
     "gensim_comparison": lambda: plot_gensim_comparison(WORD2VEC),
     "variant_costs": lambda: plot_variant_costs(WORD2VEC),
+    "fasttext_comparison": lambda: plot_fasttext_comparison(FASTTEXT),
     "collisions": lambda: plot_collisions(
         [2**k for k in range(12, 23, 2)],
         [0.9, 0.45, 0.14, 0.04, 0.01, 0.002],
@@ -288,6 +291,7 @@ def test_titles_of_the_scatter_add_figure_do_not_overlap() -> None:
         "norm_balls",
         "word_map",
         "gensim_comparison",
+        "fasttext_comparison",
     ],
 )
 def test_legends_of_many_series_sit_outside_every_axes(name: str) -> None:

@@ -8,6 +8,7 @@ in the book's style and shown as SVG.
 from embedlab.plot.api import plot_table_memory
 from embedlab.plot.bench import plot_bench, plot_ratios, plot_roofline
 from embedlab.plot.autograd import plot_row_drift, row_drift
+from embedlab.plot.fasttext import plot_fasttext_comparison
 from embedlab.plot.onehot import plot_cost_model, plot_onehot_product
 from embedlab.plot.parameters import (
     plot_gradient_memory,
@@ -24,6 +25,7 @@ use_book_style()
 __all__ = [
     "plot_bench",
     "plot_cost_model",
+    "plot_fasttext_comparison",
     "plot_gradient_memory",
     "plot_norm_balls",
     "plot_onehot_product",
