@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,13 +154,17 @@ def read_junit(path: Path) -> TestCounts:
     return counts
 
 
-def run_cuda_tests(workdir: Path) -> tuple[TestCounts, str]:
-    """Run the tests marked ``cuda``; return their counts and pytest's last lines."""
+#: Where the tests marked ``cuda`` are looked for: every test and the package.
+TEST_PATHS = ("tests", "embedlab")
+
+
+def run_cuda_tests(workdir: Path, paths: Sequence[str] = TEST_PATHS) -> tuple[TestCounts, str]:
+    """Run the tests marked ``cuda`` under ``paths``; return their counts and pytest's last lines."""
     junit = workdir / "cuda-tests.xml"
     # The book's own tests need the book toolchain (Jupyter Book), which a GPU machine
     # does not carry, and hold no cuda test.
     command = [sys.executable, "-m", "pytest", "-m", "cuda", "-q", "-p", "no:cacheprovider",
-               f"--junitxml={junit}", "--ignore=tests/test_book.py", "tests", "embedlab"]
+               f"--junitxml={junit}", "--ignore=tests/test_book.py", *paths]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
     if not junit.is_file():
@@ -230,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="notebooks to compare (default: every chapter in _toc.yml)")
     parser.add_argument("--skip", nargs="*", choices=("tests", "bench"), default=[],
                         help="steps to leave out")
+    parser.add_argument("--tests", nargs="+", default=list(TEST_PATHS),
+                        help="where to look for the tests marked cuda (default: tests embedlab)")
     args = parser.parse_args(argv)
     import torch
 
@@ -245,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         for runs in (reference_runs, device_runs):
             runs.workdir.mkdir()
             runs.start(notebooks)
-        tests = None if "tests" in args.skip else run_cuda_tests(Path(workdir))
+        tests = None if "tests" in args.skip else run_cuda_tests(Path(workdir), args.tests)
         bench = None if "bench" in args.skip else run_bench(args.device)
         patterns = sanitize_patterns()
         chapters = [compare_runs(reference_runs.result(path), device_runs.result(path), patterns)
