@@ -10,6 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -31,9 +34,10 @@ from tools.bookcheck import (
     toc_notebooks,
 )
 from tools.build import EXECUTION_LOG, ChapterFailed, build_book, fill_cache
-from tools.chapter_runs import ChapterRun
+from tools.chapter_runs import ChapterRun, ChapterRuns
 from tools.execute import execute, merge_adjacent_streams
 from tools.inventories import INVENTORY_DIR, entries, read_inventory
+from tools.pytest_chapters import chapters_named
 from tools.refresh import main as refresh_main
 from tools.refresh import refresh
 from tools.setup_cell import has_setup_cell, setup_source
@@ -115,63 +119,150 @@ def small_notebook(directory: Path, source: str) -> Path:
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.cells = [nbformat.v4.new_code_cell(source)]
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "chapter.ipynb"
     nbformat.write(notebook, path)
     return path
 
 
-def run_chapter_checks(path: Path) -> subprocess.CompletedProcess[str]:
-    """The test command's notebook checks (nbval's and the refresh's) on one notebook."""
-    command = [sys.executable, "-m", "pytest", "-p", "tools.pytest_chapters", "--chapters",
-               f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider", "-q", str(path)]
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, capture_output=True, text=True, cwd=path.parent, env=environment, check=False)
+@dataclass
+class Verdict:
+    """What the test command's notebook checks said about one notebook."""
+
+    passed: int = 0
+    failed: int = 0
+    reports: str = ""
 
 
-@pytest.fixture
-def executed_notebook(tmp_path: Path) -> Path:
-    path = small_notebook(tmp_path, "import torch\nprint(torch.arange(3).sum().item())")
-    refresh(path)
-    return path
+def read_verdicts(junit: Path) -> dict[str, Verdict]:
+    """Each notebook's verdict, by the name of its folder, from pytest's JUnit XML report."""
+    verdicts: dict[str, Verdict] = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        verdict = verdicts.setdefault(case.get("classname").removesuffix(".chapter.ipynb"), Verdict())
+        failures = case.findall("failure") + case.findall("error")
+        if failures:
+            verdict.failed += 1
+            verdict.reports += "\n".join(failure.text or "" for failure in failures) + "\n"
+        elif case.find("skipped") is None:
+            verdict.passed += 1
+    return verdicts
 
 
-@pytest.mark.slow
-def test_nbval_passes_an_honest_notebook(executed_notebook: Path) -> None:
-    result = run_chapter_checks(executed_notebook)
-    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
-
-
-@pytest.mark.slow
-def test_nbval_fails_when_a_stored_output_is_edited(executed_notebook: Path) -> None:
-    notebook = nbformat.read(executed_notebook, as_version=4)
-    assert notebook.cells[0].outputs[0].text == "3\n"
-    notebook.cells[0].outputs[0].text = "4\n"
-    nbformat.write(notebook, executed_notebook)
-    result = run_chapter_checks(executed_notebook)
-    assert result.returncode != 0 and "Cell outputs differ" in result.stdout
-    assert "2 failed" in result.stdout, "both the cell and the refresh must fail"
-
-
-@pytest.mark.slow
-def test_nbval_fails_when_a_cell_raises(tmp_path: Path) -> None:
-    path = small_notebook(tmp_path, "print('before')")
-    refresh(path)
+def break_notebook(path: Path, change: Callable[[nbformat.NotebookNode], None]) -> None:
+    """Apply ``change`` to the first code cell of the stored notebook at ``path``."""
     notebook = nbformat.read(path, as_version=4)
-    notebook.cells[0].source = "raise RuntimeError('a chapter broke')"
+    change(notebook.cells[0])
     nbformat.write(notebook, path)
-    result = run_chapter_checks(path)
-    assert result.returncode != 0 and "Cell execution caused an exception" in result.stdout
-    assert "a chapter broke" in result.stdout
+
+
+def edit_output(cell: nbformat.NotebookNode) -> None:
+    assert cell.outputs[0].text == "3\n"
+    cell.outputs[0].text = "4\n"
+
+
+def make_raise(cell: nbformat.NotebookNode) -> None:
+    cell.source = "raise RuntimeError('a chapter broke')"
+
+
+#: The notebooks the checks run over: one honest, and one broken in each way.
+FOLDERS = ("honest", "edited_output", "raising", "unstable")
+
+
+@dataclass(frozen=True)
+class ChapterChecks:
+    """One run of the test command's notebook checks over several notebooks."""
+
+    result: subprocess.CompletedProcess[str]
+    verdicts: dict[str, Verdict]
+
+
+@pytest.fixture(scope="module")
+def chapter_checks(tmp_path_factory: pytest.TempPathFactory) -> ChapterChecks:
+    """The test command's notebook checks (nbval's and the refresh's), run once over
+    notebooks that are each honest or broken in one way, each in its own folder.
+
+    One pytest process serves every failure-mode test below: each reads its own
+    notebook's verdict. A notebook's failed check fails the run, as any failed test does.
+    """
+    base = tmp_path_factory.mktemp("chapter-checks")
+    honest = small_notebook(base / "honest", "print(1 + 2)")
+    refresh(honest)
+    for name, change in (("edited_output", edit_output), ("raising", make_raise)):
+        (base / name).mkdir()
+        break_notebook(Path(shutil.copy(honest, base / name)), change)
+    # nbval sanitises the memory address away, so only the byte-for-byte check can fail.
+    refresh(small_notebook(base / "unstable", "print(object())"))
+    junit = base / "junit.xml"
+    command = [sys.executable, "-m", "pytest", "-p", "tools.pytest_chapters", "--chapters",
+               "--chapter-jobs=1", f"--nbval-sanitize-with={SANITIZE}", "-p", "no:cacheprovider",
+               "-q", f"--junitxml={junit}", *(f"{name}/chapter.ipynb" for name in FOLDERS)]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(command, capture_output=True, text=True, cwd=base, env=environment, check=False)
+    assert junit.is_file(), result.stdout + result.stderr
+    return ChapterChecks(result, read_verdicts(junit))
 
 
 @pytest.mark.slow
-def test_refresh_check_fails_where_nbval_cannot_see_the_change(tmp_path: Path) -> None:
-    # nbval sanitises the memory address away, so only the byte-for-byte check fails.
-    path = small_notebook(tmp_path, "print(object())")
-    refresh(path)
-    result = run_chapter_checks(path)
-    assert result.returncode != 0 and "1 failed, 1 passed" in result.stdout, result.stdout
-    assert "chapter.ipynb is stale or not reproducible: run make refresh" in result.stdout
+def test_nbval_passes_an_honest_notebook(chapter_checks: ChapterChecks) -> None:
+    verdicts = chapter_checks.verdicts
+    assert sorted(verdicts) == sorted(FOLDERS), chapter_checks.result.stdout
+    assert (verdicts["honest"].passed, verdicts["honest"].failed) == (2, 0), verdicts["honest"].reports
+    failed = sum(verdict.failed for verdict in verdicts.values())
+    passed = sum(verdict.passed for verdict in verdicts.values())
+    assert f"{failed} failed, {passed} passed" in chapter_checks.result.stdout, "nothing else ran"
+
+
+def assert_fails_the_run(checks: ChapterChecks, folder: str) -> Verdict:
+    verdict = checks.verdicts[folder]
+    assert verdict.failed > 0 and checks.result.returncode == pytest.ExitCode.TESTS_FAILED, checks.result.stdout
+    return verdict
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_stored_output_is_edited(chapter_checks: ChapterChecks) -> None:
+    verdict = assert_fails_the_run(chapter_checks, "edited_output")
+    assert "Cell outputs differ" in verdict.reports
+    assert (verdict.passed, verdict.failed) == (0, 2), "both the cell and the refresh must fail"
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_cell_raises(chapter_checks: ChapterChecks) -> None:
+    verdict = assert_fails_the_run(chapter_checks, "raising")
+    assert "Cell execution caused an exception" in verdict.reports
+    assert "a chapter broke" in verdict.reports
+
+
+@pytest.mark.slow
+def test_refresh_check_fails_where_nbval_cannot_see_the_change(chapter_checks: ChapterChecks) -> None:
+    verdict = assert_fails_the_run(chapter_checks, "unstable")
+    assert (verdict.passed, verdict.failed) == (1, 1), verdict.reports
+    assert "chapter.ipynb is stale or not reproducible: run make refresh" in verdict.reports
+
+
+@pytest.mark.slow
+def test_a_dropped_run_is_not_executed_unless_asked_for_again(tmp_path: Path) -> None:
+    first, second = small_notebook(tmp_path / "a", "print(1)"), small_notebook(tmp_path / "b", "print(1)")
+    (tmp_path / "runs").mkdir()
+    runs = ChapterRuns(jobs=2, workdir=tmp_path / "runs")
+    runs.limit(1)
+    runs.start([first, second])
+    runs.cancel_all_but([first])
+    assert runs.result(first).executed is not None
+    assert runs.result(second).executed is not None
+    runs.close()
+    # Runs are numbered as they are queued: the second's first run (001) never happened.
+    assert sorted(path.name for path in (tmp_path / "runs").iterdir()) == [
+        "000-chapter.ipynb", "002-chapter.ipynb"]
+
+
+def test_the_chapters_a_command_line_collects() -> None:
+    chapters = toc_notebooks()
+    assert chapters_named(["tests", "embedlab", "book"], ROOT, chapters) == chapters
+    assert chapters_named(["."], ROOT, chapters) == chapters
+    first = chapters[0].relative_to(ROOT)
+    assert chapters_named([f"{first}::Cell 0", "tests/test_book.py"], ROOT, chapters) == chapters[:1]
+    assert chapters_named(["one_hot_problem.ipynb"], BOOK, chapters) == [BOOK / "one_hot_problem.ipynb"]
+    assert chapters_named(["tests", "embedlab"], ROOT, chapters) == []
 
 
 def small_book(directory: Path, page: str) -> Path:

@@ -8,6 +8,7 @@ neighbours. Results are read back as notebooks, with every output kept.
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -65,6 +66,9 @@ class ChapterRuns:
         self.jobs = jobs
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="chapter")
         self._futures: dict[Path, Future[ChapterRun]] = {}
+        self._numbers = itertools.count()
+        self._number_of: dict[Path, int] = {}
+        self._dropped: set[int] = set()
         self._lock = threading.Lock()
         self._turn = threading.Condition()
         self._allowed = jobs
@@ -86,7 +90,19 @@ class ChapterRuns:
             for path in paths:
                 path = path.resolve()
                 if path not in self._futures:
-                    self._futures[path] = self._pool.submit(self._execute, path, len(self._futures))
+                    self._number_of[path] = number = next(self._numbers)
+                    self._futures[path] = self._pool.submit(self._execute, path, number)
+
+    def cancel_all_but(self, paths: list[Path]) -> None:
+        """Drop the queued runs of notebooks not in ``paths``; those executing go on.
+
+        A dropped notebook is executed afresh if it is asked for later.
+        """
+        keep = {path.resolve() for path in paths}
+        with self._lock:
+            for path in [path for path in self._futures if path not in keep]:
+                self._dropped.add(self._number_of.pop(path))
+                self._futures.pop(path).cancel()
 
     def result(self, path: Path) -> ChapterRun:
         """The run of ``path``, executing it first if nobody asked for it yet."""
@@ -107,6 +123,8 @@ class ChapterRuns:
     def _execute(self, path: Path, number: int) -> ChapterRun:
         with self._turn:
             self._turn.wait_for(lambda: self._running < self._allowed)
+            if number in self._dropped:
+                return ChapterRun(path, None, 0.0, f"{path.name} was dropped before it ran")
             self._running += 1
         try:
             return self._execute_now(path, number)

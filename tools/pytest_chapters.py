@@ -109,6 +109,30 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[BOOK] = BookPipeline(config.stash[RUNS])
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start executing the chapters the command line names before collecting the tests.
+
+    Collecting the suite takes several seconds of one core; the chapters use the other.
+    Only a command that selects every test starts early: one that deselects some
+    (``-k``, ``-m``, ``--deselect``) queues its chapters once the tests are known.
+    """
+    config = session.config
+    option = config.option
+    if not option.chapters or option.collectonly or option.keyword or option.markexpr or option.deselect:
+        return
+    runs = config.stash[RUNS]
+    runs.limit(runs.jobs - 1)
+    # The later chapters train and benchmark, and run longest: started first, the last
+    # to finish are short ones, and the book's build waits less for the slowest.
+    runs.start(chapters_named(config.args, config.invocation_params.dir, toc_notebooks())[::-1])
+
+
+def chapters_named(args: list[str], folder: Path, chapters: list[Path]) -> list[Path]:
+    """The ``chapters`` that command-line ``args`` (paths from ``folder``, or node ids) collect."""
+    roots = [(folder / arg.split("::")[0]).resolve() for arg in args]
+    return [path for path in chapters if any(path == root or root in path.parents for root in roots)]
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     config.stash[BOOK].close()
     config.stash[RUNS].close()
@@ -136,9 +160,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if 0 in phases:
         # One core for the other tests while they run, the rest for chapters.
         runs.limit(runs.jobs - 1)
-    runs.start([item.parent.path for item in items if _phase(item) == 1])
+    needed = [item.parent.path for item in items if _phase(item) == 1]
     if 2 in phases:
-        runs.start(toc_notebooks())
+        needed += toc_notebooks()
+    runs.start(needed)
+    runs.cancel_all_but(needed)
     fixtures = {name for item in items for name in getattr(item, "fixturenames", ())}
     if BOOK_FIXTURE in fixtures:
         config.stash[BOOK].start(browser=BROWSER_FIXTURE in fixtures)
