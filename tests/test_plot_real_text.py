@@ -43,7 +43,7 @@ def test_variant_bars_start_with_the_defaults(result: dict) -> None:
     fig = plot_variant_costs(result)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "defaults (as word2vec)" and "fixed window" in labels
+    assert labels[0] == "the benchmark's settings" and "fixed window" in labels
     widths = [round(bar.get_width(), 6) for bar in ax.patches]
     assert widths[0] == round(_row(result, "embedlab", 1)["wordsim353_mean"], 6)
     gensim_line = next(line for line in ax.get_lines() if line.get_linestyle() == "--")

@@ -84,8 +84,8 @@ _BENCHMARKS = {"wordsim353": "WordSim353", "simlex999": "SimLex-999"}
 
 
 def plot_variant_costs(result: Mapping[str, Any], metric: str = "wordsim353") -> Figure:
-    """Horizontal bars of ``metric`` (mean ± one standard deviation) for embedlab's
-    defaults and for each behaviour switched off, with gensim's mean as a dashed line.
+    """Horizontal bars of ``metric`` (mean ± one standard deviation) for embedlab at
+    the benchmark's settings and with each behaviour switched off, with gensim's mean as a dashed line.
 
     Examples::
 
@@ -95,13 +95,13 @@ def plot_variant_costs(result: Mapping[str, Any], metric: str = "wordsim353") ->
         ...         {**row, "trainer": "gensim", "variant": ""}]
         >>> fig = plot_variant_costs({"summary": rows, "settings": {"threads": [1]}})
         >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        ['defaults (as word2vec)', 'fixed window']
+        ["the benchmark's settings", 'fixed window']
         >>> plt.close(fig)
     """
     threads = result["settings"]["threads"][0]
     rows = [r for r in result["summary"] if r["trainer"] == "embedlab" and r["threads"] == threads]
     rows.sort(key=lambda r: r["variant"] != "")
-    labels = [r["variant"] or "defaults (as word2vec)" for r in rows]
+    labels = [r["variant"] or "the benchmark's settings" for r in rows]
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 0.45 * len(rows) + 1.2))
     y = np.arange(len(rows))
     ax.barh(y, [r[f"{metric}_mean"] for r in rows], xerr=[r[f"{metric}_std"] for r in rows],
