@@ -69,6 +69,7 @@ class ChapterRuns:
         self._numbers = itertools.count()
         self._number_of: dict[Path, int] = {}
         self._dropped: set[int] = set()
+        self._waiting: set[int] = set()
         self._lock = threading.Lock()
         self._turn = threading.Condition()
         self._allowed = jobs
@@ -122,7 +123,11 @@ class ChapterRuns:
 
     def _execute(self, path: Path, number: int) -> ChapterRun:
         with self._turn:
-            self._turn.wait_for(lambda: self._running < self._allowed)
+            # Every pool thread holds a run while it waits: the oldest goes first.
+            self._waiting.add(number)
+            self._turn.wait_for(lambda: self._running < self._allowed and number == min(self._waiting))
+            self._waiting.remove(number)
+            self._turn.notify_all()
             if number in self._dropped:
                 return ChapterRun(path, None, 0.0, f"{path.name} was dropped before it ran")
             self._running += 1

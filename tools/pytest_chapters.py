@@ -15,10 +15,15 @@ execution come:
   executions, in the background as soon as they are done, and then opened in a
   browser (``seen_in_browser`` in ``tests/test_browser.py``) while other tests run.
 
-Notebook items and the tests that use ``chapter_runs`` run after the other tests, so
-the chapters execute while the unit tests run: one chapter at a time then, so that
-each process has a core (the chapters' timing cells need one), and every job once the
-other tests are done.
+The tests run in four groups, so that both cores stay busy and each process has one
+(the chapters' timing cells need a core):
+
+1. the unit tests, while chapters execute one at a time beside them (they start
+   before collection when the command line names them);
+2. the notebook items, which wait for the executions: every job executes chapters;
+3. the tests marked ``slow``, mostly other processes, beside the book's build and the
+   browser, which start as soon as the chapters are executed;
+4. the tests that use ``chapter_runs``: the build's and the browser's verdicts.
 """
 
 from __future__ import annotations
@@ -144,10 +149,22 @@ def pytest_collect_file(file_path, parent: pytest.Collector) -> pytest.Collector
     return None
 
 
+#: The groups of tests, in the order they run (see the module's docstring).
+UNIT, NOTEBOOK, SLOW, VERDICT = range(4)
+#: The groups during which a test runs beside the chapters, which leave it a core.
+BESIDE_CHAPTERS = {UNIT, SLOW}
+
+
 def _phase(item: pytest.Item) -> int:
     if isinstance(item.parent, ChapterFile):
-        return 1
-    return 2 if RUNS_FIXTURE in getattr(item, "fixturenames", ()) else 0
+        return NOTEBOOK
+    if RUNS_FIXTURE in getattr(item, "fixturenames", ()):
+        return VERDICT
+    return SLOW if item.get_closest_marker("slow") else UNIT
+
+
+def _share_the_cores(runs: ChapterRuns, phase: int) -> None:
+    runs.limit(runs.jobs - 1 if phase in BESIDE_CHAPTERS else runs.jobs)
 
 
 @pytest.hookimpl(trylast=True)
@@ -156,12 +173,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.option.collectonly:
         return
     runs = config.stash[RUNS]
-    phases = {_phase(item) for item in items}
-    if 0 in phases:
-        # One core for the other tests while they run, the rest for chapters.
-        runs.limit(runs.jobs - 1)
-    needed = [item.parent.path for item in items if _phase(item) == 1]
-    if 2 in phases:
+    if items:
+        _share_the_cores(runs, _phase(items[0]))
+    needed = [item.parent.path for item in items if _phase(item) == NOTEBOOK]
+    if any(_phase(item) == VERDICT for item in items):
         needed += toc_notebooks()
     runs.start(needed)
     runs.cancel_all_but(needed)
@@ -171,8 +186,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _phase(item) > 0:
-        item.config.stash[RUNS].limit(item.config.stash[RUNS].jobs)
+    _share_the_cores(item.config.stash[RUNS], _phase(item))
 
 
 @pytest.fixture(scope="session")
