@@ -430,12 +430,12 @@ def skipgram_pairs(
     dynamic_window: bool = False,
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
-    r"""Every (center, context) pair of ids at most ``window`` positions apart in a sentence.
+    r"""Every (centre, context) pair of ids at most ``window`` positions apart in a sentence.
 
-    Skip-gram learns to predict each context word from the center word. Pairs
+    Skip-gram learns to predict each context word from the centre word. Pairs
     never cross a sentence boundary. They come ordered by distance, then position.
 
-    With ``dynamic_window=True``, each center word gets its own window, drawn
+    With ``dynamic_window=True``, each centre word gets its own window, drawn
     uniformly from ``1 .. window``, as word2vec's C code and gensim do: near
     neighbours are then paired more often than far ones (a neighbour at distance
     :math:`d` with probability :math:`(w - d + 1) / w`), and there are about
@@ -443,14 +443,14 @@ def skipgram_pairs(
 
     Args:
         sentences (list of torch.Tensor): 1-D int64 id tensors.
-        window (int): the largest distance between a center and its context, at least 1.
-        dynamic_window (bool): draw each center's window from ``1 .. window``.
+        window (int): the largest distance between a centre and its context, at least 1.
+        dynamic_window (bool): draw each centre's window from ``1 .. window``.
             Default: ``False``.
         generator (torch.Generator, optional): the random source of the dynamic
             windows. Default: the global generator.
 
     Returns:
-        tuple: ``(centers, contexts)``, two 1-D int64 tensors of equal length.
+        tuple: ``(centres, contexts)``, two 1-D int64 tensors of equal length.
 
     Raises:
         ValueError: if ``window`` is not an int of at least 1.
@@ -459,18 +459,18 @@ def skipgram_pairs(
 
     Examples::
 
-        >>> centers, contexts = skipgram_pairs([torch.tensor([5, 6, 7]), torch.tensor([8, 9])], window=1)
-        >>> torch.stack([centers, contexts]).T.tolist()
+        >>> centres, contexts = skipgram_pairs([torch.tensor([5, 6, 7]), torch.tensor([8, 9])], window=1)
+        >>> torch.stack([centres, contexts]).T.tolist()
         [[5, 6], [6, 7], [8, 9], [6, 5], [7, 6], [9, 8]]
-        >>> centers, _ = skipgram_pairs([torch.arange(100)], window=4, dynamic_window=True,
+        >>> centres, _ = skipgram_pairs([torch.arange(100)], window=4, dynamic_window=True,
         ...                             generator=torch.Generator().manual_seed(0))
-        >>> len(centers) < len(skipgram_pairs([torch.arange(100)], window=4)[0])
+        >>> len(centres) < len(skipgram_pairs([torch.arange(100)], window=4)[0])
         True
     """
     ids, sentence_of = _flatten(sentences, window)
     generator = _check_generator(generator)
     spans = torch.randint(1, window + 1, ids.shape, generator=generator) if dynamic_window else None
-    centers, contexts = [], []
+    centres, contexts = [], []
     for direction in (1, -1):
         for distance in range(1, window + 1):
             if distance >= len(ids):
@@ -482,11 +482,11 @@ def skipgram_pairs(
             keep = sentence_of[here] == sentence_of[there]
             if spans is not None:
                 keep &= spans[here] >= distance
-            centers.append(ids[here[keep]])
+            centres.append(ids[here[keep]])
             contexts.append(ids[there[keep]])
-    if not centers:
+    if not centres:
         return ids[:0], ids[:0]
-    return torch.cat(centers), torch.cat(contexts)
+    return torch.cat(centres), torch.cat(contexts)
 
 
 def cbow_pairs(sentences: Sequence[Tensor], window: int, pad_id: int = Vocabulary.pad_id) -> tuple[Tensor, Tensor]:

@@ -2,7 +2,7 @@ r"""word2vec: skip-gram and CBOW with negative sampling, built on :class:`embedl
 
 The model holds two tables of the same shape ``(V, D)``: *input* vectors, the
 embeddings one keeps, and *output* vectors, used only to score how well an input
-predicts a target. For an input vector :math:`v` (a center word's row for skip-gram,
+predicts a target. For an input vector :math:`v` (a centre word's row for skip-gram,
 the mean of the context rows for CBOW), its true target :math:`u_o` and :math:`K`
 noise words :math:`u_1 \dots u_K` drawn from the unigram distribution raised to the
 power 0.75, the loss is (Mikolov et al., 2013)
@@ -114,8 +114,8 @@ class Word2Vec(nn.Module):
     Args:
         num_embeddings (int): the vocabulary size :math:`V`.
         embedding_dim (int): the vector size :math:`D`.
-        mode (str): ``"skipgram"`` (predict each context word from the center word) or
-            ``"cbow"`` (predict the center word from the mean of its context).
+        mode (str): ``"skipgram"`` (predict each context word from the centre word) or
+            ``"cbow"`` (predict the centre word from the mean of its context).
             Default: ``"skipgram"``.
         padding_idx (int, optional): the padding id; its rows stay zero. CBOW contexts
             are padded with it. Default: ``0``.
@@ -192,7 +192,7 @@ class Word2Vec(nn.Module):
         """The vector :math:`v` each example predicts from: a row, or the mean of the context rows.
 
         Args:
-            inputs (torch.Tensor): center ids of shape ``(B,)`` (skip-gram) or context ids
+            inputs (torch.Tensor): centre ids of shape ``(B,)`` (skip-gram) or context ids
                 of shape ``(B, C)`` (CBOW), padded with ``padding_idx``.
 
         Returns:

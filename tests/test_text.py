@@ -155,15 +155,15 @@ def test_dynamic_window_pairs_near_neighbours_more_often() -> None:
     # Over many centres, a neighbour at distance d is paired with probability (w - d + 1) / w.
     window, n = 4, 40_000
     sentence = [torch.arange(n)]
-    centers, contexts = skipgram_pairs(sentence, window, dynamic_window=True,
+    centres, contexts = skipgram_pairs(sentence, window, dynamic_window=True,
                                        generator=torch.Generator().manual_seed(0))
-    distance = (contexts - centers).abs()
+    distance = (contexts - centres).abs()
     for d in range(1, window + 1):
         rate = (distance == d).sum().item() / (2 * n)
         assert abs(rate - (window - d + 1) / window) < 0.01, (d, rate)
     # Each centre has its own window: both sides of one centre share it.
-    right = set(zip(centers[contexts > centers].tolist(), distance[contexts > centers].tolist()))
-    left = set(zip(centers[contexts < centers].tolist(), distance[contexts < centers].tolist()))
+    right = set(zip(centres[contexts > centres].tolist(), distance[contexts > centres].tolist()))
+    left = set(zip(centres[contexts < centres].tolist(), distance[contexts < centres].tolist()))
     inner = {(c, d) for c, d in right if window <= c < n - window}
     assert inner == {(c, d) for c, d in left if window <= c < n - window}
 
@@ -213,10 +213,10 @@ def reference_skipgram(sentences: list[torch.Tensor], window: int) -> list[tuple
     pairs = []
     for sentence in sentences:
         ids = sentence.tolist()
-        for i, center in enumerate(ids):
+        for i, centre in enumerate(ids):
             for j in range(max(0, i - window), min(len(ids), i + window + 1)):
                 if j != i:
-                    pairs.append((center, ids[j]))
+                    pairs.append((centre, ids[j]))
     return sorted(pairs)
 
 
@@ -224,9 +224,9 @@ def reference_skipgram(sentences: list[torch.Tensor], window: int) -> list[tuple
 @pytest.mark.parametrize("window", [1, 2, 5])
 def test_skipgram_pairs_match_a_double_loop(seed: int, window: int) -> None:
     sentences = random_sentences(seed)
-    centers, contexts = skipgram_pairs(sentences, window)
-    assert centers.dtype == contexts.dtype == torch.int64
-    assert sorted(zip(centers.tolist(), contexts.tolist())) == reference_skipgram(sentences, window)
+    centres, contexts = skipgram_pairs(sentences, window)
+    assert centres.dtype == contexts.dtype == torch.int64
+    assert sorted(zip(centres.tolist(), contexts.tolist())) == reference_skipgram(sentences, window)
 
 
 def reference_cbow(sentences: list[torch.Tensor], window: int, pad: int) -> list[tuple[list[int], int]]:
@@ -250,8 +250,8 @@ def test_cbow_pairs_match_a_double_loop(seed: int, window: int) -> None:
 
 
 def test_pairs_of_nothing() -> None:
-    centers, contexts = skipgram_pairs([], 2)
-    assert centers.shape == contexts.shape == (0,)
+    centres, contexts = skipgram_pairs([], 2)
+    assert centres.shape == contexts.shape == (0,)
     contexts, targets = cbow_pairs([torch.tensor([4])], 2)  # a lone word has no context
     assert contexts.shape == (0, 4) and targets.shape == (0,)
 

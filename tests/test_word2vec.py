@@ -99,14 +99,14 @@ def test_loss_matches_the_formula() -> None:
     model = Word2Vec(20, 6, device="cpu", generator=g)
     with torch.no_grad():
         model.output.weight[1:] = torch.randn(19, 6, generator=g)
-    centers, targets = torch.tensor([3, 4, 5]), torch.tensor([6, 7, 8])
+    centres, targets = torch.tensor([3, 4, 5]), torch.tensor([6, 7, 8])
     negatives = torch.randint(2, 20, (3, 4), generator=g)
-    v = model.input.weight[centers]
+    v = model.input.weight[centres]
     expected = torch.stack([
         -F.logsigmoid(model.output.weight[t] @ v[i]) - F.logsigmoid(-(model.output.weight[negatives[i]] @ v[i])).sum()
         for i, t in enumerate(targets)
     ]).mean()
-    torch.testing.assert_close(model(centers, targets, negatives), expected)
+    torch.testing.assert_close(model(centres, targets, negatives), expected)
 
 
 def test_cbow_averages_the_real_context_words() -> None:
@@ -125,8 +125,8 @@ def test_gradients_are_sparse_and_touch_only_the_rows_used() -> None:
     model = Word2Vec(1000, 4, device="cpu", generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         model.output.weight[1:].fill_(0.1)  # so that the input table gets a gradient too
-    centers, targets, negatives = torch.tensor([5, 9, 5]), torch.tensor([10, 11, 12]), torch.tensor([[13, 0], [14, 10], [15, 16]])
-    model(centers, targets, negatives).backward()
+    centres, targets, negatives = torch.tensor([5, 9, 5]), torch.tensor([10, 11, 12]), torch.tensor([[13, 0], [14, 10], [15, 16]])
+    model(centres, targets, negatives).backward()
     grad_in, grad_out = model.input.weight.grad, model.output.weight.grad
     assert grad_in.is_sparse and grad_out.is_sparse
     assert grad_in.coalesce().indices().flatten().tolist() == [5, 9]
