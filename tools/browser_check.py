@@ -158,7 +158,11 @@ def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
 def search_hits(page, base: str, query: str) -> int:
     """How many results the book's own search page lists for ``query``."""
     load(page, f"{base}search.html?q={query}")
-    page.wait_for_function("() => document.querySelector('#search-results p.search-summary')")
+    # Sphinx adds the summary paragraph empty, lists the results one by one, and writes
+    # the summary's text only when the last is listed: counting earlier counts a part.
+    page.wait_for_function(
+        "() => document.querySelector('#search-results p.search-summary')?.textContent"
+    )
     return page.evaluate("() => document.querySelectorAll('#search-results ul.search > li').length")
 
 
