@@ -16,8 +16,7 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``embedlab`` command, with one subparser per subcommand."""
     from embedlab import __version__
-    from embedlab.bench.cli import add_bench_parser, add_word2vec_bench_parser
-    from embedlab.bench.fasttext import add_fasttext_bench_parser
+    from embedlab.bench.cli import add_bench_parser, add_fasttext_bench_parser, add_word2vec_bench_parser
 
     parser = argparse.ArgumentParser(prog="embedlab", description="Tools that come with the embedlab book.")
     parser.add_argument("--version", action="version", version=f"embedlab {__version__}")

@@ -7,7 +7,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +15,21 @@ from embedlab.atomic import atomic_write
 from embedlab.bench.methods import DTYPES, METHODS
 
 if TYPE_CHECKING:
+    from embedlab.bench.fasttext import FastTextBenchConfig
     from embedlab.bench.runner import BenchConfig
     from embedlab.bench.word2vec import Word2VecBenchConfig
 
 __all__ = [
     "QUICK",
     "add_bench_parser",
+    "add_fasttext_bench_parser",
     "add_word2vec_bench_parser",
     "bench_config",
+    "fasttext_bench_config",
     "parse_bytes",
     "positive_int",
     "run_bench_command",
+    "run_fasttext_bench_command",
     "run_word2vec_bench_command",
     "word2vec_bench_config",
 ]
@@ -204,6 +208,18 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     return parser
 
 
+def _add_run_options(
+    parser: argparse.ArgumentParser, json_name: str, handler: Callable[..., int], quick: str
+) -> argparse.ArgumentParser:
+    # What the two gensim comparisons share: where the JSON goes, a smoke run, the handler.
+    parser.add_argument("--json", type=Path, default=Path(json_name), metavar="PATH",
+                        help="where to write the result (also after each run)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run: {quick}; any of these given as an option is kept")
+    parser.set_defaults(handler=handler, command_parser=parser, explicit=frozenset())
+    return parser
+
+
 #: What ``bench-word2vec --quick`` sets, unless the option is given too.
 WORD2VEC_QUICK = {"seeds": 1, "epochs": 1, "threads": [1], "variants": [], "compile": False}
 
@@ -242,13 +258,8 @@ def add_word2vec_bench_parser(subparsers: argparse._SubParsersAction) -> argpars
                         help="run embedlab's step eagerly instead of with torch.compile")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), action=_Explicit, metavar="NAME",
                         help=f"behaviours to switch off, comma-separated; from: {', '.join(VARIANTS)}")
-    parser.add_argument("--json", type=Path, default=Path("embedlab-word2vec.json"), metavar="PATH",
-                        help="where to write the result (also after each run)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 1 seed, 1 epoch, 1 thread, no variants, no compile; "
-                        "any of these given as an option is kept")
-    parser.set_defaults(handler=run_word2vec_bench_command, command_parser=parser, explicit=frozenset())
-    return parser
+    return _add_run_options(parser, "embedlab-word2vec.json", run_word2vec_bench_command,
+                            "1 seed, 1 epoch, 1 thread, no variants, no compile")
 
 
 def word2vec_bench_config(args: argparse.Namespace) -> Word2VecBenchConfig:
@@ -300,29 +311,120 @@ def run_word2vec_bench_command(
     part-way keeps what it measured; it then prints one line on standard error and
     returns 2.
     """
-    from embedlab.bench.report import save_result
     from embedlab.bench.word2vec import run_word2vec_bench
 
+    def line(row: dict) -> str:
+        return (f"{row['trainer']:8} {row['variant'] or 'default':22} threads {row['threads']}: "
+                f"{row['words_per_second_mean']:>9,.0f} words/s, "
+                f"WordSim353 {row['wordsim353_mean']:+.3f} ± {row['wordsim353_std']:.3f} "
+                f"({row['seeds']} seeds)")
+
+    return _run_and_save("bench-word2vec", args, parser, argv, word2vec_bench_config, run_word2vec_bench, line)
+
+
+def _run_and_save(
+    name: str,
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str],
+    config_of: Callable[[argparse.Namespace], object],
+    run: Callable[..., dict],
+    line: Callable[[dict], str],
+) -> int:
+    # The two gensim comparisons: check the options, run, save the JSON after every
+    # run, print one line per summary row; a failure is one line on stderr, status 2.
+    from embedlab.bench.report import save_result
+
     try:
-        config = word2vec_bench_config(args)
+        config = config_of(args)
     except ValueError as err:
         parser.error(str(err))
     command = "embedlab " + shlex.join(argv)
     try:
-        result = run_word2vec_bench(config, command=command, on_run=lambda partial: save_result(partial, args.json))
+        result = run(config, command=command, on_run=lambda partial: save_result(partial, args.json))
         for row in result["summary"]:
-            print(f"{row['trainer']:8} {row['variant'] or 'default':22} threads {row['threads']}: "
-                  f"{row['words_per_second_mean']:>9,.0f} words/s, "
-                  f"WordSim353 {row['wordsim353_mean']:+.3f} ± {row['wordsim353_std']:.3f} "
-                  f"({row['seeds']} seeds)")
+            print(line(row))
         print(f"wrote {save_result(result, args.json)}")
     except (Exception, MemoryError) as err:  # noqa: BLE001
         sys.stdout.flush()
         kept = f"; the runs measured before are in {args.json}" if args.json.exists() else ""
         message = " ".join(str(err).split()) or "no message"
-        print(f"embedlab bench-word2vec: error: {type(err).__name__}: {message}{kept}", file=sys.stderr)
+        print(f"embedlab {name}: error: {type(err).__name__}: {message}{kept}", file=sys.stderr)
         return 2
     return 0
+
+
+#: What ``bench-fasttext --quick`` sets, unless the option is given too.
+FASTTEXT_QUICK = {"seeds": 1, "epochs": 1, "documents": 100, "held_out": 20}
+
+
+def add_fasttext_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``bench-fasttext`` subcommand to ``subparsers``; return its parser."""
+    parser = subparsers.add_parser(
+        "bench-fasttext",
+        help="embedlab's subword model against gensim's FastText: unseen words, over seeds, and words/s",
+        description=(
+            "Hold words out of the Lee corpus; train gensim's FastText and "
+            "embedlab.subword.train_subword (skip-gram, negative sampling, hashed character "
+            "n-grams) on the rest with the same settings, one thread, several seeds; score "
+            "how the held-out words' vectors predict their contexts, how often unseen +s forms "
+            "keep their stem among the 10 nearest words, and WordSim353 and SimLex-999 with "
+            "n-gram vectors for words out of the vocabulary; write JSON."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--dim", type=positive_int, default=64, help="vector size")
+    parser.add_argument("--buckets", type=positive_int, default=2**18, help="hashed n-gram rows")
+    parser.add_argument("--epochs", type=positive_int, default=5, action=_Explicit, help="passes over the corpus")
+    parser.add_argument("--lr", type=positive_float, default=0.05, help="starting learning rate of both")
+    parser.add_argument("--seeds", type=positive_int, default=5, action=_Explicit, help="runs per trainer")
+    parser.add_argument("--held-out", type=positive_int, default=100, action=_Explicit,
+                        help="words removed from the training text")
+    parser.add_argument("--documents", type=positive_int, default=None, action=_Explicit,
+                        help="use the first N of the corpus's 300 documents (default: all)")
+    return _add_run_options(parser, "embedlab-fasttext.json", run_fasttext_bench_command,
+                            "1 seed, 1 epoch, 100 documents, 20 words held out")
+
+
+def fasttext_bench_config(args: argparse.Namespace) -> FastTextBenchConfig:
+    """The :class:`~embedlab.bench.fasttext.FastTextBenchConfig` that parsed ``args`` ask for.
+
+    Raises:
+        ValueError: on a value :class:`~embedlab.bench.fasttext.FastTextBenchConfig`
+            refuses, or an output path that cannot be written.
+
+    Examples::
+
+        >>> from embedlab.__main__ import build_parser
+        >>> args = build_parser().parse_args(["bench-fasttext", "--quick", "--seeds", "2"])
+        >>> config = fasttext_bench_config(args)
+        >>> config.seeds, config.epochs, config.documents, config.dim
+        (2, 1, 100, 64)
+    """
+    from embedlab.bench.fasttext import FastTextBenchConfig
+
+    chosen = {name: getattr(args, name) for name in FASTTEXT_QUICK}
+    if args.quick:
+        chosen.update({name: value for name, value in FASTTEXT_QUICK.items() if name not in args.explicit})
+    _check_output(args.json, "--json")
+    try:
+        return FastTextBenchConfig(dim=args.dim, buckets=args.buckets, lr=args.lr, **chosen)
+    except ValueError as err:
+        raise ValueError(f"argument --{str(err).split()[0].replace('_', '-')}: {err}") from None
+
+
+def run_fasttext_bench_command(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
+    """Run ``embedlab bench-fasttext`` with parsed ``args``; return the exit status (see
+    :func:`run_word2vec_bench_command`)."""
+    from embedlab.bench.fasttext import run_fasttext_bench
+
+    def line(row: dict) -> str:
+        return (f"{row['trainer']:8} {row['variant'] or 'default':9}: "
+                f"{row['words_per_second_mean']:>8,.0f} words/s, "
+                f"context {row['context_mean']:.3f} ± {row['context_std']:.3f}, "
+                f"stem in top 10 {row['stem_top10_mean']:.1%} ({row['seeds']} seeds)")
+
+    return _run_and_save("bench-fasttext", args, parser, argv, fasttext_bench_config, run_fasttext_bench, line)
 
 
 def bench_config(args: argparse.Namespace) -> BenchConfig:
@@ -343,6 +445,7 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
         >>> config.vocab, config.batch, config.dim, config.repeats
         ((1000, 10000), 1024, 8, 3)
     """
+    from embedlab.bench.fasttext import FastTextBenchConfig
     from embedlab.bench.runner import BenchConfig
 
     try:

@@ -26,22 +26,18 @@ word2vec's 0.025; one more gensim run per seed at that rate (variant
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
-import shlex
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from embedlab.bench.cli import _check_output, _Explicit, positive_float, positive_int
+from embedlab.bench.report import summarise_over_seeds
 from embedlab.corpus import gensim_test_file, load_lee
 from embedlab.evaluate import context_score, load_word_pairs, word_similarity
 from embedlab.text import Vocabulary
@@ -49,11 +45,8 @@ from embedlab.vectors import WordVectors
 
 __all__ = [
     "FastTextBenchConfig",
-    "add_fasttext_bench_parser",
-    "fasttext_bench_config",
     "held_out_words",
     "run_fasttext_bench",
-    "run_fasttext_bench_command",
     "summarise",
     "unseen_plurals",
 ]
@@ -281,19 +274,7 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         >>> summary["context_mean"], round(summary["context_std"], 4), "context_untrained_mean" in summary
         (0.7, 0.1414, False)
     """
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for run in runs:
-        groups.setdefault((run["trainer"], run["variant"]), []).append(run)
-    summary = []
-    for (trainer, variant), members in groups.items():
-        row: dict[str, Any] = {"trainer": trainer, "variant": variant, "seeds": len(members)}
-        for metric in METRICS:
-            values = [m[metric] for m in members if m.get(metric) is not None]
-            if values:
-                row[f"{metric}_mean"] = round(statistics.fmean(values), 6)
-                row[f"{metric}_std"] = round(statistics.stdev(values), 6) if len(values) > 1 else 0.0
-        summary.append(row)
-    return summary
+    return summarise_over_seeds(runs, ("trainer", "variant"), METRICS)
 
 
 def run_fasttext_bench(
@@ -357,98 +338,3 @@ def run_fasttext_bench(
     finally:
         torch.set_num_threads(threads_before)
     return result
-
-
-#: What ``bench-fasttext --quick`` sets, unless the option is given too.
-QUICK = {"seeds": 1, "epochs": 1, "documents": 100, "held_out": 20}
-
-
-def add_fasttext_bench_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``bench-fasttext`` subcommand to ``subparsers``; return its parser."""
-    parser = subparsers.add_parser(
-        "bench-fasttext",
-        help="embedlab's subword model against gensim's FastText: unseen words, over seeds, and words/s",
-        description=(
-            "Hold words out of the Lee corpus; train gensim's FastText and "
-            "embedlab.subword.train_subword (skip-gram, negative sampling, hashed character "
-            "n-grams) on the rest with the same settings, one thread, several seeds; score "
-            "how the held-out words' vectors predict their contexts, how often unseen +s forms "
-            "keep their stem among the 10 nearest words, and WordSim353 and SimLex-999 with "
-            "n-gram vectors for words out of the vocabulary; write JSON."
-        ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument("--dim", type=positive_int, default=64, help="vector size")
-    parser.add_argument("--buckets", type=positive_int, default=2**18, help="hashed n-gram rows")
-    parser.add_argument("--epochs", type=positive_int, default=5, action=_Explicit, help="passes over the corpus")
-    parser.add_argument("--lr", type=positive_float, default=0.05, help="starting learning rate of both")
-    parser.add_argument("--seeds", type=positive_int, default=5, action=_Explicit, help="runs per trainer")
-    parser.add_argument("--held-out", type=positive_int, default=100, action=_Explicit,
-                        help="words removed from the training text")
-    parser.add_argument("--documents", type=positive_int, default=None, action=_Explicit,
-                        help="use the first N of the corpus's 300 documents (default: all)")
-    parser.add_argument("--json", type=Path, default=Path("embedlab-fasttext.json"), metavar="PATH",
-                        help="where to write the result (also after each run)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 1 seed, 1 epoch, 100 documents, 20 words held out; "
-                        "any of these given as an option is kept")
-    parser.set_defaults(handler=run_fasttext_bench_command, command_parser=parser, explicit=frozenset())
-    return parser
-
-
-def fasttext_bench_config(args: argparse.Namespace) -> FastTextBenchConfig:
-    """The :class:`FastTextBenchConfig` that parsed ``args`` ask for.
-
-    Raises:
-        ValueError: on a value :class:`FastTextBenchConfig` refuses, or an output path
-            that cannot be written.
-
-    Examples::
-
-        >>> from embedlab.__main__ import build_parser
-        >>> args = build_parser().parse_args(["bench-fasttext", "--quick", "--seeds", "2"])
-        >>> config = fasttext_bench_config(args)
-        >>> config.seeds, config.epochs, config.documents, config.dim
-        (2, 1, 100, 64)
-    """
-    chosen = {name: getattr(args, name) for name in QUICK}
-    if args.quick:
-        chosen.update({name: value for name, value in QUICK.items() if name not in args.explicit})
-    _check_output(args.json, "--json")
-    try:
-        return FastTextBenchConfig(dim=args.dim, buckets=args.buckets, lr=args.lr, **chosen)
-    except ValueError as err:
-        raise ValueError(f"argument --{str(err).split()[0].replace('_', '-')}: {err}") from None
-
-
-def run_fasttext_bench_command(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
-    """Run ``embedlab bench-fasttext`` with parsed ``args``; return the exit status.
-
-    Options and the output path are checked before the first run (status 2 with
-    argparse's message). The JSON is saved after every run, so a run that fails
-    part-way keeps what it measured; it then prints one line on standard error and
-    returns 2.
-    """
-    from embedlab.bench.report import save_result
-
-    try:
-        config = fasttext_bench_config(args)
-    except ValueError as err:
-        parser.error(str(err))
-    command = "embedlab " + shlex.join(argv)
-    try:
-        result = run_fasttext_bench(config, command=command, on_run=lambda partial: save_result(partial, args.json))
-        for row in result["summary"]:
-            print(f"{row['trainer']:8} {row['variant'] or 'default':9}: "
-                  f"{row['words_per_second_mean']:>8,.0f} words/s, "
-                  f"context {row['context_mean']:.3f} ± {row['context_std']:.3f}, "
-                  f"stem in top 10 {row['stem_top10_mean']:.1%} ({row['seeds']} seeds)")
-        print(f"wrote {save_result(result, args.json)}")
-    except (Exception, MemoryError) as err:  # noqa: BLE001
-        sys.stdout.flush()
-        kept = f"; the runs measured before are in {args.json}" if args.json.exists() else ""
-        message = " ".join(str(err).split()) or "no message"
-        print(f"embedlab bench-fasttext: error: {type(err).__name__}: {message}{kept}", file=sys.stderr)
-        return 2
-    return 0
-

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = [
     "ratio",
     "save_result",
     "series",
+    "summarise_over_seeds",
 ]
 
 #: Pairs ``(a, b)`` whose ratio ``time(a) / time(b)`` the report prints.
@@ -191,6 +194,49 @@ def format_report(result: dict) -> str:
         lines += [f"  {r['method']} at V={r['vocab']:,}: {r['note']}" for r in skipped]
     lines += ["", f"wall time {result['wall_s']:.1f} s"]
     return "\n".join(lines)
+
+
+def summarise_over_seeds(
+    runs: Sequence[dict[str, Any]], keys: Sequence[str], metrics: Sequence[str]
+) -> list[dict[str, Any]]:
+    r"""The mean and the standard deviation over seeds of each metric, per group of runs.
+
+    Runs that agree on every one of ``keys`` form a group, in the order the groups
+    first occur. A metric that a run leaves as ``None`` is averaged over the runs that
+    have it, and left out of a group where none has it.
+
+    Args:
+        runs (list of dict): one dict per run.
+        keys (list of str): the fields that name a group (trainer, variant, ...).
+        metrics (list of str): the fields to average.
+
+    Returns:
+        list: one dict per group: its ``keys``, ``seeds`` (its number of runs), and
+        ``<metric>_mean`` and ``<metric>_std`` (0 for one run).
+
+    Examples::
+
+        >>> runs = [{"trainer": "a", "score": 0.1, "extra": None},
+        ...         {"trainer": "a", "score": 0.3, "extra": None}]
+        >>> summary, = summarise_over_seeds(runs, ["trainer"], ["score", "extra"])
+        >>> summary["score_mean"], round(summary["score_std"], 4), summary["seeds"]
+        (0.2, 0.1414, 2)
+        >>> "extra_mean" in summary
+        False
+    """
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault(tuple(run[key] for key in keys), []).append(run)
+    summary = []
+    for group, members in groups.items():
+        row: dict[str, Any] = {**dict(zip(keys, group)), "seeds": len(members)}
+        for metric in metrics:
+            values = [m[metric] for m in members if m.get(metric) is not None]
+            if values:
+                row[f"{metric}_mean"] = round(statistics.fmean(values), 6)
+                row[f"{metric}_std"] = round(statistics.stdev(values), 6) if len(values) > 1 else 0.0
+        summary.append(row)
+    return summary
 
 
 def save_result(result: dict, path: str | Path) -> Path:

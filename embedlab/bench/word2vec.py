@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 
 import torch
 
+from embedlab.bench.report import summarise_over_seeds
 from embedlab.corpus import gensim_test_file, load_lee
 from embedlab.evaluate import analogy_score, load_analogies, load_word_pairs, word_similarity
 from embedlab.vectors import WordVectors
@@ -175,18 +175,7 @@ def summarise(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         >>> summary["wordsim353_mean"], round(summary["wordsim353_std"], 4), summary["seeds"]
         (0.2, 0.1414, 2)
     """
-    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
-    for run in runs:
-        groups.setdefault((run["trainer"], run["variant"], run["threads"]), []).append(run)
-    summary = []
-    for (trainer, variant, threads), members in groups.items():
-        row: dict[str, Any] = {"trainer": trainer, "variant": variant, "threads": threads, "seeds": len(members)}
-        for metric in METRICS:
-            values = [m[metric] for m in members]
-            row[f"{metric}_mean"] = round(statistics.fmean(values), 6)
-            row[f"{metric}_std"] = round(statistics.stdev(values), 6) if len(values) > 1 else 0.0
-        summary.append(row)
-    return summary
+    return summarise_over_seeds(runs, ("trainer", "variant", "threads"), METRICS)
 
 
 def run_word2vec_bench(
