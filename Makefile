@@ -1,7 +1,10 @@
 # The project's commands. Each creates the virtual environment first when it is missing
 # or older than the files that define it.
 #
-#   make book      build the book into _build/html, executing every chapter
+#   make book      build the book into _build/html, executing every chapter, and its
+#                  Korean edition into _build/html/ko from the same executions
+#   make catalogs  after an English edit: merge its messages into the Korean catalogs
+#   make check-catalogs  list what the Korean catalogs still lack
 #   make test      run the whole test suite (what CI runs)
 #   make refresh   re-execute chapter notebooks in place (NOTEBOOKS="book/x.ipynb" for some)
 #   make screenshots  after make book: every page in Chromium, to _build/screenshots
@@ -18,7 +21,7 @@ NOTEBOOKS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test refresh inventories lock clean gpu-check gpu-wheels screenshots lab
+.PHONY: book test catalogs check-catalogs refresh inventories lock clean gpu-check gpu-wheels screenshots lab
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +34,12 @@ book: $(STAMP)
 
 test: $(STAMP)
 	python -m pytest
+
+catalogs: $(STAMP)
+	python -m tools.translation update
+
+check-catalogs: $(STAMP)
+	python -m tools.translation check
 
 refresh: $(STAMP)
 	python -m tools.refresh $(NOTEBOOKS)

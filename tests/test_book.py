@@ -273,6 +273,7 @@ def small_book(directory: Path, page: str) -> Path:
     book = directory / "book"
     book.mkdir()
     shutil.copytree(BOOK / "_ext", book / "_ext")
+    shutil.copytree(BOOK / "_templates", book / "_templates")
     shutil.copytree(BOOK / "_intersphinx", book / "_intersphinx")
     shutil.copy(BOOK / "references.bib", book / "references.bib")
     return directory

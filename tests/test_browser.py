@@ -2,9 +2,11 @@
 
 On every page: no code block or output is wider than its column, no figure is shown
 below 80% of the size it was drawn for, no formula is left as raw TeX, the console has
-no errors, and at a phone's width the page itself does not scroll sideways. The search
-finds ``padding_idx``, and the dark-mode switch changes the theme. A synthetic page with
-one of each problem shows that the checks see them.
+no errors, and at a phone's width the page itself does not scroll sideways; in both
+editions. The search finds ``padding_idx``, the Korean search finds Korean words that
+the text carries with particles attached, Hangul is drawn in a CJK font, the language
+switch leads to the same page in the other edition, and the dark-mode switch changes the
+theme. A synthetic page with one of each problem shows that the checks see them.
 
 Chromium is Debian's (``apt-get install chromium fonts-noto-cjk``; ``.ci/run`` installs
 it). Without it these tests are skipped on a developer's machine and fail in CI.
@@ -13,15 +15,21 @@ it). Without it these tests are skipped on a developer's machine and fail in CI.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from tools.browser_check import CHROMIUM, book_pages, browser, load, measure, serve, tabs
+from tools.translation import EDITION_PATH
 
 pytestmark = pytest.mark.slow
 
 PAGES = book_pages()
+KOREAN_PAGES = book_pages(edition=EDITION_PATH)
+#: Font families that hold Hangul: Noto's CJK fonts, which .ci/run installs, and the
+#: Korean system fonts a reader's machine may pick instead.
+KOREAN_FONT = re.compile(r"CJK|KR|Korean|Nanum|Malgun|Apple SD Gothic|Gulim|Dotum|Batang")
 
 
 def chromium_is_there() -> None:
@@ -48,7 +56,7 @@ def seen_in_browser(built_book) -> dict:
     return built_book.seen
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + KOREAN_PAGES)
 def test_page_reads_well_in_a_browser(seen_in_browser: dict, page: str) -> None:
     report = seen_in_browser["reports"][page]
     assert report.wide_blocks == [], "code or output wider than the column"
@@ -59,7 +67,32 @@ def test_page_reads_well_in_a_browser(seen_in_browser: dict, page: str) -> None:
 
 
 def test_search_finds_padding_idx(seen_in_browser: dict) -> None:
-    assert seen_in_browser["hits"] > 0
+    assert "book/parameters.html" in seen_in_browser["search"]["padding_idx"]
+
+
+@pytest.mark.parametrize(("query", "page"), [
+    ("임베딩", "book/layer_from_scratch.html"),
+    ("패딩", "book/parameters.html"),
+])
+def test_korean_search_finds_words_with_particles_attached(
+    seen_in_browser: dict, query: str, page: str,
+) -> None:
+    found = seen_in_browser["search"][query]
+    assert page in found, f"{query} found {found}"
+    # Sphinx's own splitting would find only pages where the word stands bare.
+    assert len(found) >= len(PAGES) // 2, f"{query} found only {found}"
+
+
+def test_hangul_is_drawn_in_a_cjk_font(seen_in_browser: dict) -> None:
+    fonts = seen_in_browser["hangul_fonts"]
+    assert any(KOREAN_FONT.search(font) for font in fonts), f"Hangul drawn in {fonts}"
+
+
+def test_language_switch_leads_to_the_same_page_in_the_other_edition(seen_in_browser: dict) -> None:
+    assert seen_in_browser["switch"] == {
+        PAGES[0]: KOREAN_PAGES[0],
+        KOREAN_PAGES[0]: PAGES[0],
+    }
 
 
 def test_dark_mode_switch_changes_the_theme(seen_in_browser: dict) -> None:

@@ -1,7 +1,7 @@
 """Open the built book in a real browser and measure what a reader would see.
 
 Usage: ``python -m tools.browser_check [HTML_DIR] [--screenshots DIR]`` prints, for
-every page of the book, the counts the browser test asserts on (``make screenshots``
+every page of both editions, the counts the browser test asserts on (``make screenshots``
 also writes a screenshot of every page, at desktop and phone width). The test suite
 (``tests/test_browser.py``) uses the same functions on the book it has just built.
 
@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tools.bookcheck import ROOT, toc_files
+from tools.translation import EDITION_PATH
 
 #: The browser: Debian's Chromium, or another build named by ``EMBEDLAB_CHROMIUM``.
 CHROMIUM = Path(os.environ.get("EMBEDLAB_CHROMIUM", "/usr/bin/chromium"))
@@ -71,9 +72,13 @@ class PageReport:
                 "phone overflow px": self.phone_overflow_px}
 
 
-def book_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
-    """The HTML page of every entry of the table of contents, in book order."""
-    return [f"{entry.removesuffix('.md').removesuffix('.ipynb')}.html" for entry in toc_files(toc)]
+def book_pages(toc: Path = ROOT / "_toc.yml", edition: str = "") -> list[str]:
+    """The HTML page of every entry of the table of contents, in book order.
+
+    ``edition`` is the folder of an edition other than the English one, such as ``ko``.
+    """
+    prefix = f"{edition}/" if edition else ""
+    return [f"{prefix}{entry.removesuffix('.md').removesuffix('.ipynb')}.html" for entry in toc_files(toc)]
 
 
 @contextlib.contextmanager
@@ -155,15 +160,46 @@ def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
     return report
 
 
-def search_hits(page, base: str, query: str) -> int:
-    """How many results the book's own search page lists for ``query``."""
-    load(page, f"{base}search.html?q={query}")
+def search_results(page, base: str, query: str, edition: str = "") -> list[str]:
+    """The pages an edition's own search lists for ``query``, relative to the edition."""
+    prefix = f"{edition}/" if edition else ""
+    load(page, f"{base}{prefix}search.html?q={query}")
     # Sphinx adds the summary paragraph empty, lists the results one by one, and writes
-    # the summary's text only when the last is listed: counting earlier counts a part.
+    # the summary's text only when the last is listed: reading earlier reads a part.
     page.wait_for_function(
         "() => document.querySelector('#search-results p.search-summary')?.textContent"
     )
-    return page.evaluate("() => document.querySelectorAll('#search-results ul.search > li').length")
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#search-results ul.search > li > a')]"
+        ".map(a => a.getAttribute('href').split(/[?#]/)[0])"
+    )
+
+
+def hangul_fonts(page, base: str, page_name: str) -> list[str]:
+    """The fonts Chromium draws the first Hangul paragraph of a page with, by name."""
+    load(page, base + page_name)
+    found = page.evaluate(
+        "() => { const p = [...document.querySelectorAll('main p')]"
+        ".find(p => /[\\uac00-\\ud7a3]/.test(p.textContent));"
+        " if (p) p.dataset.hangul = 'yes'; return Boolean(p); }"
+    )
+    if not found:
+        return []
+    session = page.context.new_cdp_session(page)
+    root = session.send("DOM.getDocument")["root"]["nodeId"]
+    node = session.send("DOM.querySelector", {"nodeId": root, "selector": "[data-hangul]"})
+    session.send("CSS.enable")
+    fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    session.detach()
+    return [font["familyName"] for font in fonts if font["glyphCount"] > 0]
+
+
+def switched_page(page, base: str, page_name: str) -> str:
+    """Where the language switch of ``page_name`` leads, relative to the site's root."""
+    load(page, base + page_name)
+    page.locator("a.edition-switch").first.click()
+    page.wait_for_load_state("load")
+    return page.url.removeprefix(base)
 
 
 def theme_after_switch(page, base: str, page_name: str) -> tuple[str, str]:
@@ -188,19 +224,33 @@ def screenshots(pages: dict[str, object], base: str, names: list[str], folder: P
     return written
 
 
-def look_at_book(html: Path, pages: list[str] | None = None) -> dict:
-    """Open every page of the built book at ``html``; what the browser test asserts on.
+#: What the browser test searches for, in each edition: an identifier, and two Korean
+#: words that the text mostly carries with a particle attached ("임베딩은", "패딩을").
+QUERIES = {"": ["padding_idx"], EDITION_PATH: ["임베딩", "패딩"]}
 
-    Returns ``{"reports": {page: PageReport}, "hits": int, "theme": (before, after)}``:
-    each page's report, the search hits for ``padding_idx``, and the theme before and
-    after one click on the dark-mode switch.
+
+def look_at_book(html: Path, pages: list[str] | None = None) -> dict:
+    """Open every page of both built editions at ``html``; what the browser test asserts on.
+
+    Returns a dictionary: ``reports``, each page's :class:`PageReport` (the Korean
+    pages under ``ko/``); ``search``, the pages each query of :data:`QUERIES` finds in
+    its edition; ``hangul_fonts``, the fonts of a Korean paragraph; ``switch``, where
+    the language switch leads from the first page of each edition; and ``theme``, the
+    theme before and after one click on the dark-mode switch.
     """
     pages = pages or book_pages()
+    korean = [f"{EDITION_PATH}/{page}" for page in pages]
     with serve(html) as base, browser() as chromium:
         views = tabs(chromium)
-        return {"reports": {page: measure(views, base, page) for page in pages},
-                "hits": search_hits(views["desktop"], base, "padding_idx"),
-                "theme": theme_after_switch(views["desktop"], base, pages[0])}
+        desktop = views["desktop"]
+        return {
+            "reports": {page: measure(views, base, page) for page in pages + korean},
+            "search": {query: search_results(desktop, base, query, edition)
+                       for edition, queries in QUERIES.items() for query in queries},
+            "hangul_fonts": hangul_fonts(desktop, base, korean[0]),
+            "switch": {page: switched_page(desktop, base, page) for page in (pages[0], korean[0])},
+            "theme": theme_after_switch(desktop, base, pages[0]),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,16 +265,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
     pages = book_pages()
     seen = look_at_book(args.html, pages)
-    reports, hits = list(seen["reports"].values()), seen["hits"]
+    reports = list(seen["reports"].values())
     if args.screenshots is not None:
         with serve(args.html) as base, browser() as chromium:
-            written = screenshots(tabs(chromium), base, pages, args.screenshots)
+            written = screenshots(tabs(chromium), base, list(seen["reports"]), args.screenshots)
         print(f"wrote {len(written)} screenshots to {args.screenshots}")
     names = list(reports[0].counts())
     print(f"{'page':<32}" + "".join(f"{name:>19}" for name in names))
     for report in reports:
         print(f"{report.page:<32}" + "".join(f"{value:>19}" for value in report.counts().values()))
-    print(f"search for padding_idx: {hits} results")
+    for query, found in seen["search"].items():
+        print(f"search for {query}: {len(found)} results")
+    print(f"Hangul drawn in: {', '.join(seen['hangul_fonts']) or 'no font'}")
+    for page, landed in seen["switch"].items():
+        print(f"language switch of {page} leads to {landed}")
     if args.json is not None:
         args.json.write_text(json.dumps([asdict(r) for r in reports], indent=1), encoding="utf-8")
     return 0

@@ -23,6 +23,7 @@ from jupyter_cache.base import CacheBundleIn
 
 from tools.bookcheck import ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
+from tools.translation import EDITION_PATH, LANGUAGE, edition_config, write_config
 
 #: Re-run every page (``--all``), treat warnings as errors (``-W``), check every cross
 #: reference (``-n``), and report all warnings before failing (``--keep-going``).
@@ -61,11 +62,15 @@ def build_book(
     path_output: Path | None = None,
     runs: Iterable[ChapterRun] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Build the book at ``source`` from executed chapters; return the finished build.
+    """Build both editions of the book at ``source`` from executed chapters.
 
     ``runs`` are executions of every chapter in ``source``'s table of contents; by
     default they are made here. Their notebooks go into the build's cache,
     ``<path_output>/_build/.jupyter_cache``, which MyST-NB reads instead of executing.
+    The English edition goes to ``<path_output>/_build/html``; the Korean one, built
+    from the same cache, to its ``ko/`` folder. The result joins both builds' output
+    and fails if either failed (the Korean one is not attempted after an English
+    failure).
 
     Raises:
         ChapterFailed: if a chapter did not run cleanly (nothing is built then).
@@ -74,10 +79,30 @@ def build_book(
         chapter_runs = ChapterRuns()
         runs = chapter_runs.results(toc_notebooks(source / "_toc.yml"))
         chapter_runs.close()
-    fill_cache((path_output or source) / "_build" / ".jupyter_cache", runs)
-    command = ["jupyter-book", "build", str(source), *BUILD_FLAGS]
-    if path_output is not None:
-        command += ["--path-output", str(path_output)]
+    build = (path_output or source) / "_build"
+    fill_cache(build / ".jupyter_cache", runs)
+    english = run_build(source, build.parent)
+    if english.returncode != 0:
+        return english
+    config = write_config(edition_config(LANGUAGE, build / ".jupyter_cache", source), LANGUAGE, source)
+    try:
+        korean = run_build(source, build / LANGUAGE, "--config", str(config))
+    finally:
+        config.unlink()
+    if korean.returncode == 0:
+        shutil.rmtree(build / "html" / EDITION_PATH, ignore_errors=True)
+        shutil.move(build / LANGUAGE / "_build" / "html", build / "html" / EDITION_PATH)
+    return subprocess.CompletedProcess(
+        english.args + korean.args,
+        korean.returncode,
+        english.stdout + korean.stdout,
+        english.stderr + korean.stderr,
+    )
+
+
+def run_build(source: Path, path_output: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """Run one Jupyter Book build of ``source`` into ``<path_output>/_build``."""
+    command = ["jupyter-book", "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

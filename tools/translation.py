@@ -40,38 +40,33 @@ EDITION_PATH = LANGUAGE
 GETTEXT_SETTINGS = {"gettext_compact": False, "gettext_uuid": False}
 
 
-def book_config() -> dict:
-    """The English book's ``_config.yml``, as a dictionary."""
-    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-
-
-def edition_config(language: str | None, cache_path: Path | None = None) -> dict:
+def edition_config(language: str | None, cache_path: Path | None = None, root: Path = ROOT) -> dict:
     """The book's configuration for one edition, or for extraction (``language=None``).
 
     The Korean edition reads the English build's execution cache at ``cache_path``, so
     it executes nothing a second time; extraction executes nothing at all, because only
     markdown cells are translated.
     """
-    config = book_config()
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     sphinx_config = config["sphinx"]["config"]
     sphinx_config.update(GETTEXT_SETTINGS)
     if language is None:
         config["execute"]["execute_notebooks"] = "off"
         return config
     sphinx_config["language"] = language
-    sphinx_config["locale_dirs"] = [str(LOCALE_DIR.relative_to(ROOT))]
+    sphinx_config["locale_dirs"] = [LOCALE_DIR.name]
     if cache_path is not None:
         config["execute"]["cache"] = str(cache_path)
     return config
 
 
-def write_config(config: dict, name: str) -> Path:
+def write_config(config: dict, name: str, root: Path = ROOT) -> Path:
     """Write ``config`` beside ``_config.yml`` under a hidden name the build ignores.
 
     Jupyter Book resolves the local extensions and static paths of a config relative to
     the book, so the file must live at the book's root.
     """
-    path = ROOT / f".{name}-config.yml"
+    path = root / f".{name}-config.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -125,6 +120,8 @@ def update(templates: Path = GETTEXT_DIR, catalogs: Path = LOCALE_DIR) -> None:
 
 #: A MyST role such as {term}`tokens <token>`: its name, and its text.
 ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+#: Roles whose text may be translated, as long as their target stays.
+LINKING_ROLES = ("term", "ref", "doc", "numref")
 #: An inline code span, math span or link target, which a translation keeps as it is.
 CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.DOTALL)
@@ -134,9 +131,9 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 def markup(text: str) -> Counter[tuple[str, str]]:
     """What of ``text`` a translation must keep: roles, code, math and link targets.
 
-    A glossary reference may show translated words, so only its target counts: the
-    text between ``<`` and ``>``, or the whole text when there is none. Every other
-    role, code span and formula counts as written.
+    A reference to a term, a label or a page may show translated words, so only its
+    target counts: the text between ``<`` and ``>``, or the whole text when there is
+    none. Every other role, code span and formula counts as written.
 
     Examples::
 
@@ -144,10 +141,12 @@ def markup(text: str) -> Counter[tuple[str, str]]:
         [('code', 'ids'), ('math', '$V$'), ('term', 'vocabulary')]
         >>> markup("{term}`어휘집 <vocabulary>`") == markup("{term}`vocabulary`")
         True
+        >>> markup("{doc}`조회 <lookup>`") == markup("{doc}`Lookup <lookup>`")
+        True
     """
     found: Counter[tuple[str, str]] = Counter()
     for name, content in ROLE.findall(text):
-        if name == "term":
+        if name in LINKING_ROLES:
             target = re.search(r"<([^<>]+)>$", content)
             content = target.group(1) if target else content
         found[(name, content.strip())] += 1
