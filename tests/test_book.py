@@ -7,6 +7,7 @@ uses, to show that each kind of breakage makes the suite fail.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from tools.bookcheck import (
     toc_files,
     toc_notebooks,
 )
+from tools.browser_check import book_pages
 from tools.build import EXECUTION_LOG, ChapterFailed, build_book, fill_cache
 from tools.chapter_runs import ChapterRun, ChapterRuns
 from tools.execute import execute, merge_adjacent_streams
@@ -41,6 +43,7 @@ from tools.pytest_chapters import chapters_named
 from tools.refresh import main as refresh_main
 from tools.refresh import refresh
 from tools.setup_cell import has_setup_cell, setup_source
+from tools.translation import EDITION_PATH
 
 SANITIZE = ROOT / "tests" / "sanitize.cfg"
 
@@ -110,6 +113,19 @@ def test_book_builds_without_warnings_from_the_sessions_executions(built_book) -
     for page in ("book/intro.html", "book/one_hot_problem.html", "book/api.html", "book/execution.html"):
         assert (built_book.html / page).is_file(), f"{page} was not built"
     assert "embedlab.onehot.one_hot" in (built_book.html / "book/api.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", book_pages())
+def test_korean_edition_has_the_page_in_korean_with_the_same_code_and_outputs(
+    built_book, page: str,
+) -> None:
+    english = (built_book.html / page).read_text(encoding="utf-8")
+    korean = (built_book.html / EDITION_PATH / page).read_text(encoding="utf-8")
+    assert '<html lang="ko"' in korean
+    assert re.search("[\uac00-\ud7a3]", re.search(r"<h1>([^<]*)", korean).group(1)), "title in English"
+    blocks = re.compile(r"<pre\b.*?</pre>|<img [^>]*>", re.DOTALL)
+    assert blocks.findall(korean) == blocks.findall(english), "code, outputs or figures differ"
 
 
 # Deliberately broken notebooks: each must make the suite fail.

@@ -3,13 +3,14 @@
 Usage: ``python -m tools.translation update`` extracts every translatable message of
 the English book into ``_build/gettext`` and merges it into the catalogs under
 ``locales/ko/LC_MESSAGES``: new messages arrive untranslated, changed ones fuzzy, and
-removed ones obsolete. ``python -m tools.translation check`` lists what a translator
-still has to do, and exits non-zero while anything is left.
+removed ones obsolete. ``python -m tools.translation check [PAGE ...]`` extracts the
+messages afresh and lists what a translator still has to do, exiting non-zero while
+anything is left.
 
 The book is translated through Sphinx's gettext catalogs, so both editions come from the
 same notebooks. Markdown cells are translated; code, outputs and docstrings are not:
 the API page's docstrings are the package's own, tested as doctests, and stay English in
-both editions, as PyTorch's do in its Korean documentation.
+both editions, so that each exists once.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ GETTEXT_SETTINGS = {"gettext_compact": False, "gettext_uuid": False}
 def edition_config(language: str | None, cache_path: Path | None = None, root: Path = ROOT) -> dict:
     """The book's configuration for one edition, or for extraction (``language=None``).
 
-    The Korean edition reads the English build's execution cache at ``cache_path``, so
-    it executes nothing a second time; extraction executes nothing at all, because only
+    The Korean edition takes its title and footer from its entry in the ``editions``
+    setting, and reads the English build's execution cache at ``cache_path``, so it
+    executes nothing a second time; extraction executes nothing at all, because only
     markdown cells are translated.
     """
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
@@ -53,6 +55,9 @@ def edition_config(language: str | None, cache_path: Path | None = None, root: P
     if language is None:
         config["execute"]["execute_notebooks"] = "off"
         return config
+    edition = sphinx_config["editions"][language]
+    config["title"] = edition["title"]
+    config["html"]["extra_footer"] = edition["footer"]
     sphinx_config["language"] = language
     sphinx_config["locale_dirs"] = [LOCALE_DIR.name]
     if cache_path is not None:
@@ -225,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["update", "check"])
     parser.add_argument("pages", nargs="*", help="check only these pages, as book/intro")
     args = parser.parse_args(argv)
+    extract()
     if args.command == "update":
-        extract()
         update()
         return 0
     reports = [
