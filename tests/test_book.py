@@ -123,9 +123,23 @@ def test_korean_edition_has_the_page_in_korean_with_the_same_code_and_outputs(
     english = (built_book.html / page).read_text(encoding="utf-8")
     korean = (built_book.html / EDITION_PATH / page).read_text(encoding="utf-8")
     assert '<html lang="ko"' in korean
-    assert re.search("[\uac00-\ud7a3]", re.search(r"<h1>([^<]*)", korean).group(1)), "title in English"
+    article = korean[korean.index("<article"):korean.index("</article>")]
+    assert re.search("[\uac00-\ud7a3]", article), "the article is not in Korean"
     blocks = re.compile(r"<pre\b.*?</pre>|<img [^>]*>", re.DOTALL)
     assert blocks.findall(korean) == blocks.findall(english), "code, outputs or figures differ"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", book_pages())
+def test_korean_pages_launch_and_download_the_same_sources(built_book, page: str) -> None:
+    links = re.compile(r'href="([^"]*(?:colab|mybinder|_sources)[^"]*)"')
+    korean_page = built_book.html / EDITION_PATH / page
+    english = sorted(set(links.findall((built_book.html / page).read_text(encoding="utf-8"))))
+    korean = sorted(set(links.findall(korean_page.read_text(encoding="utf-8"))))
+    assert korean == english and any("_sources" in link for link in korean)
+    for link in korean:
+        if "_sources" in link:
+            assert (korean_page.parent / link).resolve().is_file(), f"{link} is not in the build"
 
 
 # Deliberately broken notebooks: each must make the suite fail.

@@ -7,12 +7,16 @@ table of contents, every code cell was executed, and no stored output is an erro
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Jupyter Book's command, from the environment this Python runs in, so that the tools
+#: work without the environment's ``bin`` on ``PATH``.
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 BOOK = ROOT / "book"
 #: Cells whose output depends on the machine (timings, the device name). nbval skips
 #: comparing their outputs, and the refresh command does not store them.

@@ -21,7 +21,7 @@ from pathlib import Path
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-from tools.bookcheck import ROOT, toc_notebooks
+from tools.bookcheck import JUPYTER_BOOK, ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
 from tools.translation import EDITION_PATH, LANGUAGE, edition_config, write_config
 
@@ -102,7 +102,7 @@ def build_book(
 
 def run_build(source: Path, path_output: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """Run one Jupyter Book build of ``source`` into ``<path_output>/_build``."""
-    command = ["jupyter-book", "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options]
+    command = [JUPYTER_BOOK, "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import polib
 import yaml
 
-from tools.bookcheck import ROOT
+from tools.bookcheck import JUPYTER_BOOK, ROOT
 
 LANGUAGE = "ko"
 LOCALE_DIR = ROOT / "locales"
@@ -69,11 +70,14 @@ def write_config(config: dict, name: str, root: Path = ROOT) -> Path:
     """Write ``config`` beside ``_config.yml`` under a hidden name the build ignores.
 
     Jupyter Book resolves the local extensions and static paths of a config relative to
-    the book, so the file must live at the book's root.
+    the book, so the file must live at the book's root. Its name is unique, so that
+    builds running side by side (a test run and ``make book``) do not share one.
     """
-    path = root / f".{name}-config.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=root, prefix=f".{name}-", suffix="-config.yml", delete=False,
+    ) as file:
+        yaml.safe_dump(config, file, allow_unicode=True, sort_keys=False)
+    return Path(file.name)
 
 
 def extract(output: Path = GETTEXT_DIR) -> list[Path]:
@@ -81,21 +85,26 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
 
     Docstring messages, which autodoc adds to the API page, are dropped: they stay
     English (see the module's docstring). Returns the templates written.
+
+    Raises:
+        RuntimeError: if the gettext build fails; its log says why.
     """
     config = write_config(edition_config(None), "gettext")
-    shutil.rmtree(output, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(prefix="gettext-", dir=output.parent if output.parent.is_dir() else None))
     try:
         command = [
-            "jupyter-book", "build", str(ROOT), "--all", "--warningiserror", "--keep-going",
-            "--builder", "custom", "--custom-builder", "gettext", "--config", str(config),
-            "--path-output", str(output.parent / "gettext-build"),
+            JUPYTER_BOOK, "build", str(ROOT), "--all",
+            "--warningiserror", "--keep-going", "--builder", "custom",
+            "--custom-builder", "gettext", "--config", str(config), "--path-output", str(work),
         ]
-        subprocess.run(command, check=True, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"the gettext build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.move(work / "_build" / "gettext", output)
     finally:
         config.unlink()
-    built = output.parent / "gettext-build" / "_build" / "gettext"
-    shutil.move(built, output)
-    shutil.rmtree(output.parent / "gettext-build")
+        shutil.rmtree(work, ignore_errors=True)
     templates = sorted((output / "book").glob("*.pot"))
     for template in templates:
         drop_docstrings(template)
@@ -119,7 +128,10 @@ def drop_docstrings(template: Path) -> None:
 
 def update(templates: Path = GETTEXT_DIR, catalogs: Path = LOCALE_DIR) -> None:
     """Merge the templates into the Korean catalogs, as ``sphinx-intl update`` does."""
-    command = ["sphinx-intl", "update", "-p", str(templates), "-d", str(catalogs), "-l", LANGUAGE]
+    command = [
+        sys.executable, "-m", "sphinx_intl", "update",
+        "-p", str(templates), "-d", str(catalogs), "-l", LANGUAGE,
+    ]
     subprocess.run(command, check=True, capture_output=True, text=True)
 
 
