@@ -7,6 +7,8 @@ Every chapter is executed afresh, several side by side (:mod:`tools.chapter_runs
 the executed notebooks are put in a new Jupyter Cache that the build reads
 (``execute_notebooks: cache`` in ``_config.yml``). The cache is emptied first, so a
 stale entry can never hide a broken chapter, and the build itself executes nothing.
+The Korean edition (:mod:`tools.translation`) is built next, from the same cache, into
+``_build/html/ko``.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def build_book(
     english = run_build(source, build.parent)
     if english.returncode != 0:
         return english
-    config = write_config(edition_config(LANGUAGE, build / ".jupyter_cache", source), LANGUAGE, source)
+    korean_config = edition_config(LANGUAGE, build / ".jupyter_cache", source)
+    config = write_config(korean_config, LANGUAGE, source)
     try:
         korean = run_build(source, build / LANGUAGE, "--config", str(config))
     finally:
@@ -102,7 +105,9 @@ def build_book(
 
 def run_build(source: Path, path_output: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """Run one Jupyter Book build of ``source`` into ``<path_output>/_build``."""
-    command = [JUPYTER_BOOK, "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options]
+    command = [
+        JUPYTER_BOOK, "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options,
+    ]
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 

@@ -42,7 +42,9 @@ EDITION_PATH = LANGUAGE
 GETTEXT_SETTINGS = {"gettext_compact": False, "gettext_uuid": False}
 
 
-def edition_config(language: str | None, cache_path: Path | None = None, root: Path = ROOT) -> dict:
+def edition_config(
+    language: str | None, cache_path: Path | None = None, root: Path = ROOT,
+) -> dict:
     """The book's configuration for one edition, or for extraction (``language=None``).
 
     The Korean edition takes its title and footer from its entry in the ``editions``
@@ -89,8 +91,9 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
     Raises:
         RuntimeError: if the gettext build fails; its log says why.
     """
+    output.parent.mkdir(parents=True, exist_ok=True)
     config = write_config(edition_config(None), "gettext")
-    work = Path(tempfile.mkdtemp(prefix="gettext-", dir=output.parent if output.parent.is_dir() else None))
+    work = Path(tempfile.mkdtemp(prefix="gettext-", dir=output.parent))
     try:
         command = [
             JUPYTER_BOOK, "build", str(ROOT), "--all",
@@ -99,7 +102,8 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise RuntimeError(f"the gettext build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+            log = result.stdout[-3000:] + result.stderr[-3000:]
+            raise RuntimeError(f"the gettext build failed:\n{log}")
         shutil.rmtree(output, ignore_errors=True)
         shutil.move(work / "_build" / "gettext", output)
     finally:
@@ -114,9 +118,9 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
 def drop_docstrings(template: Path) -> None:
     """Keep in ``template`` only the messages of the book's own pages, without locations.
 
-    A message found in no page source comes from a docstring. The
-    locations themselves are dropped: they would change the catalogs whenever a line
-    moved, and the message is found by its text.
+    A message found in no page source comes from a docstring. The locations themselves
+    are dropped: they would change the catalogs whenever a line moved, and a message is
+    found by its text.
     """
     catalog = polib.pofile(str(template), wrapwidth=0)
     for entry in list(catalog):

@@ -15,14 +15,17 @@ from typing import Any
 from sphinx.application import Sphinx
 
 
-def edition_links(editions: dict[str, dict[str, str]], language: str, pagename: str) -> list[dict[str, str]]:
+def edition_links(
+    editions: dict[str, dict[str, str]], language: str, pagename: str,
+) -> list[dict[str, str]]:
     """The links from page ``pagename`` of edition ``language`` to its other editions.
 
     Each link is relative, so the site works wherever it is served from.
 
     Examples::
 
-        >>> editions = {"en": {"label": "English", "path": ""}, "ko": {"label": "한국어", "path": "ko"}}
+        >>> editions = {"en": {"label": "English", "path": ""},
+        ...             "ko": {"label": "한국어", "path": "ko"}}
         >>> edition_links(editions, "en", "book/intro")
         [{'language': 'ko', 'label': '한국어', 'href': '../ko/book/intro.html'}]
         >>> edition_links(editions, "ko", "book/intro")
@@ -30,18 +33,18 @@ def edition_links(editions: dict[str, dict[str, str]], language: str, pagename: 
     """
     here = editions[language]["path"]
     to_site_root = "../" * (pagename.count("/") + (here.count("/") + 1 if here else 0))
-    return [
-        {
-            "language": other,
-            "label": edition["label"],
-            "href": to_site_root + (f"{edition['path']}/" if edition["path"] else "") + f"{pagename}.html",
-        }
-        for other, edition in editions.items()
-        if other != language
-    ]
+    links = []
+    for other, edition in editions.items():
+        if other != language:
+            folder = f"{edition['path']}/" if edition["path"] else ""
+            href = f"{to_site_root}{folder}{pagename}.html"
+            links.append({"language": other, "label": edition["label"], "href": href})
+    return links
 
 
-def add_edition_links(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+def add_edition_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any,
+) -> None:
     links = edition_links(app.config.editions, app.config.language, pagename)
     context["edition_links"] = links
     context["metatags"] = context.get("metatags", "") + "".join(
