@@ -131,7 +131,7 @@ def test_korean_edition_has_the_page_in_korean_with_the_same_code_and_outputs(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", book_pages())
-def test_korean_pages_launch_and_download_the_same_sources(built_book, page: str) -> None:
+def test_korean_pages_launch_the_same_notebooks_and_download_their_own(built_book, page: str) -> None:
     links = re.compile(r'href="([^"]*(?:colab|mybinder|_sources)[^"]*)"')
     korean_page = built_book.html / EDITION_PATH / page
     english = sorted(set(links.findall((built_book.html / page).read_text(encoding="utf-8"))))
@@ -139,7 +139,12 @@ def test_korean_pages_launch_and_download_the_same_sources(built_book, page: str
     assert korean == english and any("_sources" in link for link in korean)
     for link in korean:
         if "_sources" in link:
-            assert (korean_page.parent / link).resolve().is_file(), f"{link} is not in the build"
+            download = (korean_page.parent / link).resolve()
+            assert download.is_file(), f"{link} is not in the build"
+            if download.suffix == ".ipynb":  # the chapter, with its markdown in Korean
+                notebook = nbformat.read(download, as_version=4)
+                markdown = "".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+                assert re.search("[\uac00-\ud7a3]", markdown), f"{link} is in English"
 
 
 # Deliberately broken notebooks: each must make the suite fail.

@@ -25,7 +25,8 @@ from jupyter_cache.base import CacheBundleIn
 
 from tools.bookcheck import JUPYTER_BOOK, ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
-from tools.translation import EDITION_PATH, LANGUAGE, edition_config, write_config
+from tools.translated_notebooks import write_translated_notebooks
+from tools.translation import CATALOGS, EDITION_PATH, LANGUAGE, edition_config, write_config
 
 #: Re-run every page (``--all``), treat warnings as errors (``-W``), check every cross
 #: reference (``-n``), and report all warnings before failing (``--keep-going``).
@@ -70,7 +71,8 @@ def build_book(
     default they are made here. Their notebooks go into the build's cache,
     ``<path_output>/_build/.jupyter_cache``, which MyST-NB reads instead of executing.
     The English edition goes to ``<path_output>/_build/html``; the Korean one, built
-    from the same cache, to its ``ko/`` folder. The result joins both builds' output
+    from the same cache, to its ``ko/`` folder, where its chapters' notebooks are
+    offered with their markdown in Korean. The result joins both builds' output
     and fails if either failed (the Korean one is not attempted after an English
     failure).
 
@@ -93,8 +95,13 @@ def build_book(
     finally:
         config.unlink()
     if korean.returncode == 0:
-        shutil.rmtree(build / "html" / EDITION_PATH, ignore_errors=True)
-        shutil.move(build / LANGUAGE / "_build" / "html", build / "html" / EDITION_PATH)
+        edition = build / "html" / EDITION_PATH
+        shutil.rmtree(edition, ignore_errors=True)
+        shutil.move(build / LANGUAGE / "_build" / "html", edition)
+        write_translated_notebooks(
+            toc_notebooks(source / "_toc.yml"), source,
+            source / CATALOGS.relative_to(ROOT), edition / "_sources",
+        )
     return subprocess.CompletedProcess(
         english.args + korean.args,
         korean.returncode,
