@@ -7,8 +7,8 @@ Every chapter is executed afresh, several side by side (:mod:`tools.chapter_runs
 the executed notebooks are put in a new Jupyter Cache that the build reads
 (``execute_notebooks: cache`` in ``_config.yml``). The cache is emptied first, so a
 stale entry can never hide a broken chapter, and the build itself executes nothing.
-The Korean edition (:mod:`tools.translation`) is built next, from the same cache, into
-``_build/html/ko``.
+The Korean edition (:mod:`tools.translation`) is built beside it, from the same cache,
+into ``_build/html/ko``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jupyter_cache import get_cache
@@ -73,8 +74,7 @@ def build_book(
     The English edition goes to ``<path_output>/_build/html``; the Korean one, built
     from the same cache, to its ``ko/`` folder, where its chapters' notebooks are
     offered with their markdown in Korean. The result joins both builds' output
-    and fails if either failed (the Korean one is not attempted after an English
-    failure).
+    and fails if either failed.
 
     Raises:
         ChapterFailed: if a chapter did not run cleanly (nothing is built then).
@@ -85,16 +85,18 @@ def build_book(
         chapter_runs.close()
     build = (path_output or source) / "_build"
     fill_cache(build / ".jupyter_cache", runs)
-    english = run_build(source, build.parent)
-    if english.returncode != 0:
-        return english
     korean_config = edition_config(LANGUAGE, build / ".jupyter_cache", source)
     config = write_config(korean_config, LANGUAGE, source)
+    # The editions read the same cache and write to different folders, so they are
+    # built side by side: the Korean build costs no wall time where a core is free.
     try:
-        korean = run_build(source, build / LANGUAGE, "--config", str(config))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            english_build = pool.submit(run_build, source, build.parent)
+            korean_build = pool.submit(run_build, source, build / LANGUAGE, "--config", str(config))
+            english, korean = english_build.result(), korean_build.result()
     finally:
         config.unlink()
-    if korean.returncode == 0:
+    if english.returncode == 0 and korean.returncode == 0:
         edition = build / "html" / EDITION_PATH
         shutil.rmtree(edition, ignore_errors=True)
         shutil.move(build / LANGUAGE / "_build" / "html", edition)
@@ -104,7 +106,7 @@ def build_book(
         )
     return subprocess.CompletedProcess(
         english.args + korean.args,
-        korean.returncode,
+        english.returncode or korean.returncode,
         english.stdout + korean.stdout,
         english.stderr + korean.stderr,
     )
