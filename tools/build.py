@@ -27,7 +27,7 @@ from jupyter_cache.base import CacheBundleIn
 from tools.bookcheck import JUPYTER_BOOK, ROOT, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
 from tools.translated_notebooks import write_translated_notebooks
-from tools.translation import CATALOGS, EDITION_PATH, LANGUAGE, edition_config, write_config
+from tools.translation import CATALOGS, LANGUAGE, edition_config, edition_path, write_config
 
 #: Re-run every page (``--all``), treat warnings as errors (``-W``), check every cross
 #: reference (``-n``), and report all warnings before failing (``--keep-going``).
@@ -97,7 +97,7 @@ def build_book(
     finally:
         config.unlink()
     if english.returncode == 0 and korean.returncode == 0:
-        edition = build / "html" / EDITION_PATH
+        edition = build / "html" / edition_path(korean_config)
         shutil.rmtree(edition, ignore_errors=True)
         shutil.move(build / LANGUAGE / "_build" / "html", edition)
         write_translated_notebooks(

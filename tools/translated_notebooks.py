@@ -15,20 +15,20 @@ from pathlib import Path
 
 import nbformat
 import polib
-import yaml
 from myst_parser.config.main import MdParserConfig
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer
 from myst_parser.parsers.mdit import create_md_parser
 
 from tools.bookcheck import ROOT
+from tools.translation import book_config
 
 #: The blocks that hold one message each; a list item's text is a paragraph in it.
 MESSAGE_BLOCKS = ("paragraph_open", "heading_open")
 
 
-def markdown_parser(config: Path = ROOT / "_config.yml"):
+def markdown_parser(root: Path = ROOT):
     """A MyST markdown parser with the extensions that the book's configuration enables."""
-    extensions = yaml.safe_load(config.read_text(encoding="utf-8"))["parse"]["myst_enable_extensions"]
+    extensions = book_config(root)["parse"]["myst_enable_extensions"]
     return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), DocutilsRenderer)
 
 

@@ -36,8 +36,20 @@ CATALOGS = LOCALE_DIR / LANGUAGE / "LC_MESSAGES"
 GETTEXT_DIR = ROOT / "_build" / "gettext"
 #: The suffixes of the book's page sources; docstrings come from ``.py`` files.
 BOOK_SUFFIXES = (".md", ".ipynb")
+
+
+def book_config(root: Path = ROOT) -> dict:
+    """The book's ``_config.yml`` at ``root``, as a dictionary."""
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+
+
+def edition_path(config: dict, language: str = LANGUAGE) -> str:
+    """Where an edition lands inside the English one, as ``editions`` in ``config`` says."""
+    return config["sphinx"]["config"]["editions"][language]["path"]
+
+
 #: Where the Korean edition lands inside the English one, so that one site serves both.
-EDITION_PATH = LANGUAGE
+EDITION_PATH = edition_path(book_config())
 #: One catalog per page, in extraction and in the Korean build alike.
 GETTEXT_SETTINGS = {"gettext_compact": False, "gettext_uuid": False}
 
@@ -52,7 +64,7 @@ def edition_config(
     executes nothing a second time; extraction executes nothing at all, because only
     markdown cells are translated.
     """
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config = book_config(root)
     sphinx_config = config["sphinx"]["config"]
     sphinx_config.update(GETTEXT_SETTINGS)
     if language is None:
