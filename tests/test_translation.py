@@ -12,7 +12,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from tools.translation import CATALOGS, check, check_catalog, extract, markup
+from tools.translation import CATALOGS, check, check_catalog, complete_header, extract, markup
 
 
 def write_catalog(path: Path, entries: list[polib.POEntry]) -> Path:
@@ -60,6 +60,21 @@ def test_the_check_sees_each_kind_of_problem(tmp_path: Path, template: Path) -> 
     assert report.obsolete == ["Older", ENGLISH[2]]
     assert len(report.markup) == 1 and "lost" in report.markup[0]
     assert report.missing == [] and report.untranslated == []
+
+
+def test_a_new_catalogs_fuzzy_header_is_reported_until_it_is_completed(
+    tmp_path: Path, template: Path,
+) -> None:
+    catalog = polib.POFile()
+    catalog.metadata_is_fuzzy = ["fuzzy"]
+    catalog.metadata = {"Project-Id-Version": "Project name not set", "Language": "ko"}
+    catalog.extend(polib.POEntry(msgid=msgid, msgstr=msgid) for msgid in ENGLISH[:2])
+    path = tmp_path / "page.po"
+    catalog.save(str(path))
+    assert check_catalog(template, path).fuzzy == ["(the catalog's header)"]
+    complete_header(path)
+    assert check_catalog(template, path).problems() == []
+    assert polib.pofile(str(path)).metadata["Project-Id-Version"] == "embedlab"
 
 
 def test_the_check_sees_missing_and_untranslated_messages(tmp_path: Path, template: Path) -> None:

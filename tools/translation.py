@@ -3,9 +3,9 @@
 Usage: ``python -m tools.translation update`` extracts every translatable message of
 the English book into ``_build/gettext`` and merges it into the catalogs under
 ``locales/ko/LC_MESSAGES``: new messages arrive untranslated, changed ones fuzzy, and
-removed ones obsolete. ``python -m tools.translation check [PAGE ...]`` extracts the
-messages afresh and lists what a translator still has to do, exiting non-zero while
-anything is left.
+removed ones obsolete; a new catalog gets embedlab's header.
+``python -m tools.translation check [PAGE ...]`` extracts the messages afresh and lists
+what a translator still has to do, exiting non-zero while anything is left.
 
 The book is translated through Sphinx's gettext catalogs, so both editions come from the
 same notebooks. Markdown cells are translated; code, outputs and docstrings are not:
@@ -149,6 +149,32 @@ def update(templates: Path = GETTEXT_DIR, catalogs: Path = LOCALE_DIR) -> None:
         "-p", str(templates), "-d", str(catalogs), "-l", LANGUAGE,
     ]
     subprocess.run(command, check=True, capture_output=True, text=True)
+    for catalog in sorted((catalogs / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+        complete_header(catalog)
+
+
+#: The header of every Korean catalog, in place of the placeholders sphinx-intl writes.
+HEADER = {
+    "Project-Id-Version": "embedlab",
+    "Last-Translator": "embedlab translators",
+    "Language-Team": "Korean",
+}
+
+
+def complete_header(catalog: Path) -> None:
+    """Fill in the header of a catalog that sphinx-intl has just created.
+
+    sphinx-intl marks a new catalog's header fuzzy, with placeholder fields; a catalog
+    whose header is already complete is left byte for byte as it is.
+    """
+    translated = polib.pofile(str(catalog), wrapwidth=76)
+    if not translated.metadata_is_fuzzy:
+        return
+    translated.header = f"Korean translation of the embedlab book: {catalog.stem}."
+    translated.metadata.update(HEADER)
+    translated.metadata.pop("PO-Revision-Date", None)
+    translated.metadata_is_fuzzy = False
+    translated.save()
 
 
 #: A MyST role such as {term}`tokens <token>`: its name, and its text.
@@ -234,6 +260,8 @@ def check_catalog(template: Path, catalog: Path) -> Report:
             lost = markup(msgid) - markup(entry.msgstr)
             added = markup(entry.msgstr) - markup(msgid)
             report.markup.append(f"{msgid[:60]} (lost {dict(lost)}, added {dict(added)})")
+    if translated.metadata_is_fuzzy:
+        report.fuzzy.insert(0, "(the catalog's header)")
     report.obsolete = [entry.msgid for entry in translated if entry.obsolete]
     report.obsolete += [msgid for msgid in entries if msgid not in set(wanted)]
     return report
