@@ -14,9 +14,10 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Jupyter Book's command, from the environment this Python runs in, so that the tools
-#: work without the environment's ``bin`` on ``PATH``.
-JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+#: Jupyter Book's command, run by the Python of this environment, so that the tools work
+#: without the environment's ``bin`` on ``PATH`` (see :mod:`tools.jupyter_book`; it runs
+#: in ``ROOT``, so give it absolute paths).
+JUPYTER_BOOK = (sys.executable, "-m", "tools.jupyter_book")
 BOOK = ROOT / "book"
 #: Cells whose output depends on the machine (timings, the device name). nbval skips
 #: comparing their outputs, and the refresh command does not store them.

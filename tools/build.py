@@ -115,9 +115,10 @@ def build_book(
 def run_build(source: Path, path_output: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """Run one Jupyter Book build of ``source`` into ``<path_output>/_build``."""
     command = [
-        JUPYTER_BOOK, "build", str(source), *BUILD_FLAGS, "--path-output", str(path_output), *options,
+        *JUPYTER_BOOK, "build", str(source.resolve()), *BUILD_FLAGS,
+        "--path-output", str(path_output.resolve()), *options,
     ]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,11 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-# nbformat's jsonschema builds some 35 Earley parsers for the "iri" formats when
-# rfc3987_syntax is installed: 1.5-2 s of CPU in every process that executes a chapter
-# (python-jsonschema/jsonschema#1428). No notebook schema uses those formats, so the
-# checkers go unregistered here; nbformat validates notebooks exactly as before.
-sys.modules.setdefault("rfc3987_syntax", None)
+import tools.skip_iri_parsers  # noqa: F401  (before nbformat)
 
 import nbformat
 from nbclient import NotebookClient

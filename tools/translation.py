@@ -108,11 +108,12 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
     work = Path(tempfile.mkdtemp(prefix="gettext-", dir=output.parent))
     try:
         command = [
-            JUPYTER_BOOK, "build", str(ROOT), "--all",
+            *JUPYTER_BOOK, "build", str(ROOT), "--all",
             "--warningiserror", "--keep-going", "--builder", "custom",
-            "--custom-builder", "gettext", "--config", str(config), "--path-output", str(work),
+            "--custom-builder", "gettext", "--config", str(config.resolve()),
+            "--path-output", str(work.resolve()),
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             log = result.stdout[-3000:] + result.stderr[-3000:]
             raise RuntimeError(f"the gettext build failed:\n{log}")

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import torch
-from torch.distributed.tensor import DTensor
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from embedlab.distributed.placement import Placement
@@ -71,6 +70,10 @@ class _Watch(TorchDispatchMode):
         self.counter = counter
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        # Imported here: DTensor's module takes 0.7 s to import, and every chapter
+        # imports embedlab; a program that has DTensors has imported it already.
+        from torch.distributed.tensor import DTensor
+
         if any(issubclass(t, DTensor) for t in types):
             # DTensor turns its operators into plain collectives first; count those.
             return NotImplemented
