@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -113,21 +114,25 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+#: The widths every page is seen at.
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+
+
 def tabs(chromium) -> dict[str, object]:
-    """One tab at desktop width, which records console errors, and one at phone width."""
-    pages = {}
-    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = chromium.new_context(viewport=viewport).new_page()
-        page.embedlab_errors = errors = []
-        page.on("console", lambda message, errors=errors:
-                errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
-        page.on("requestfailed", lambda request, errors=errors:
-                errors.append(f"request failed: {request.url}"))
-        page.on("response", lambda response, errors=errors:
-                errors.append(f"{response.status}: {response.url}") if response.status >= 400 else None)
-        pages[label] = page
-    return pages
+    """One tab at desktop width and one at phone width (see :func:`tab`)."""
+    return {label: tab(chromium, viewport) for label, viewport in VIEWPORTS.items()}
+
+
+def tab(chromium, viewport: dict[str, int]):
+    """A tab of its own context at ``viewport``, which records console errors."""
+    page = chromium.new_context(viewport=viewport).new_page()
+    page.embedlab_errors = errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
+    page.on("response", lambda response:
+            errors.append(f"{response.status}: {response.url}") if response.status >= 400 else None)
+    return page
 
 
 def load(page, url: str) -> None:
@@ -142,8 +147,14 @@ def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
     ``pages`` holds one browser tab per viewport (see :func:`tabs`), reused from page
     to page.
     """
+    report = measure_desktop(pages["desktop"], base, page_name)
+    report.phone_overflow_px = phone_overflow(pages["phone"], base, page_name)
+    return report
+
+
+def measure_desktop(desktop, base: str, page_name: str) -> PageReport:
+    """What is wrong on one page at desktop width, in the tab ``desktop`` (from :func:`tabs`)."""
     report = PageReport(page_name)
-    desktop = pages["desktop"]
     errors = desktop.embedlab_errors
     errors.clear()
     load(desktop, base + page_name)
@@ -153,11 +164,13 @@ def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
     report.shrunk_figures = [f"{f['src']} at {f['scale']:.2f}x" for f in found["figures"]
                              if f["scale"] < MIN_FIGURE_SCALE]
     report.raw_tex = found["rawTex"]
-    phone = pages["phone"]
-    load(phone, base + page_name)
-    report.phone_overflow_px = max(0, phone.evaluate(
-        "() => document.documentElement.scrollWidth - window.innerWidth"))
     return report
+
+
+def phone_overflow(phone, base: str, page_name: str) -> int:
+    """How far one page scrolls sideways, in pixels, in the phone-width tab ``phone``."""
+    load(phone, base + page_name)
+    return max(0, phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
 
 
 def search_results(page, base: str, query: str, edition: str = "") -> list[str]:
@@ -240,17 +253,30 @@ def look_at_book(html: Path, pages: list[str] | None = None) -> dict:
     """
     pages = pages or book_pages()
     korean = [f"{EDITION_PATH}/{page}" for page in pages]
-    with serve(html) as base, browser() as chromium:
-        views = tabs(chromium)
-        desktop = views["desktop"]
-        return {
-            "reports": {page: measure(views, base, page) for page in pages + korean},
-            "search": {query: search_results(desktop, base, query, edition)
-                       for edition, queries in QUERIES.items() for query in queries},
-            "hangul_fonts": hangul_fonts(desktop, base, korean[0]),
-            "switch": {page: switched_page(desktop, base, page) for page in (pages[0], korean[0])},
-            "theme": theme_after_switch(desktop, base, pages[0]),
-        }
+    every = pages + korean
+    # The phone-width pass has a browser of its own, in a thread of its own: Chromium
+    # then lays out two pages at once, on both cores where the machine has them.
+    with serve(html) as base, ThreadPoolExecutor(max_workers=1) as pool:
+        phone = pool.submit(_phone_overflows, base, every)
+        with browser() as chromium:
+            desktop = tab(chromium, DESKTOP)
+            seen = {
+                "reports": {page: measure_desktop(desktop, base, page) for page in every},
+                "search": {query: search_results(desktop, base, query, edition)
+                           for edition, queries in QUERIES.items() for query in queries},
+                "hangul_fonts": hangul_fonts(desktop, base, korean[0]),
+                "switch": {page: switched_page(desktop, base, page) for page in (pages[0], korean[0])},
+                "theme": theme_after_switch(desktop, base, pages[0]),
+            }
+        for page, overflow in phone.result().items():
+            seen["reports"][page].phone_overflow_px = overflow
+    return seen
+
+
+def _phone_overflows(base: str, pages: list[str]) -> dict[str, int]:
+    with browser() as chromium:
+        phone = tab(chromium, PHONE)
+        return {page: phone_overflow(phone, base, page) for page in pages}
 
 
 def main(argv: list[str] | None = None) -> int:
