@@ -7,6 +7,7 @@ table of contents, every code cell was executed, and no stored output is an erro
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,10 +15,6 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Jupyter Book's command, run by the Python of this environment, so that the tools work
-#: without the environment's ``bin`` on ``PATH`` (see :mod:`tools.jupyter_book`; it runs
-#: in ``ROOT``, so give it absolute paths).
-JUPYTER_BOOK = (sys.executable, "-m", "tools.jupyter_book")
 BOOK = ROOT / "book"
 #: Cells whose output depends on the machine (timings, the device name). nbval skips
 #: comparing their outputs, and the refresh command does not store them.
@@ -134,3 +131,16 @@ def long_lines(
                             f"{len(line)} characters (limit {output_limit})"
                         )
     return problems
+
+
+def run_jupyter_book(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run Jupyter Book's command line with ``args``; its output is captured, not raised on.
+
+    It runs under this environment's Python, so the tools work without the
+    environment's ``bin`` on ``PATH``, through :mod:`tools.jupyter_book`, which must be
+    importable: so it runs in ``ROOT``, and every :class:`~pathlib.Path` in ``args`` is
+    made absolute first.
+    """
+    command = [sys.executable, "-m", "tools.jupyter_book"]
+    command += [str(arg.resolve()) if isinstance(arg, Path) else arg for arg in args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

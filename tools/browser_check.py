@@ -153,7 +153,7 @@ def measure(pages: dict[str, object], base: str, page_name: str) -> PageReport:
 
 
 def measure_desktop(desktop, base: str, page_name: str) -> PageReport:
-    """What is wrong on one page at desktop width, in the tab ``desktop`` (from :func:`tabs`)."""
+    """What is wrong on one page at desktop width, in the tab ``desktop`` (see :func:`tab`)."""
     report = PageReport(page_name)
     errors = desktop.embedlab_errors
     errors.clear()

@@ -24,7 +24,7 @@ from pathlib import Path
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-from tools.bookcheck import JUPYTER_BOOK, ROOT, toc_notebooks
+from tools.bookcheck import ROOT, run_jupyter_book, toc_notebooks
 from tools.chapter_runs import ChapterRun, ChapterRuns
 from tools.translated_notebooks import write_translated_notebooks
 from tools.translation import CATALOGS, LANGUAGE, edition_config, edition_path, write_config
@@ -92,7 +92,7 @@ def build_book(
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             english_build = pool.submit(run_build, source, build.parent)
-            korean_build = pool.submit(run_build, source, build / LANGUAGE, "--config", str(config))
+            korean_build = pool.submit(run_build, source, build / LANGUAGE, "--config", config)
             english, korean = english_build.result(), korean_build.result()
     finally:
         config.unlink()
@@ -112,13 +112,9 @@ def build_book(
     )
 
 
-def run_build(source: Path, path_output: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def run_build(source: Path, path_output: Path, *options: str | Path) -> subprocess.CompletedProcess[str]:
     """Run one Jupyter Book build of ``source`` into ``<path_output>/_build``."""
-    command = [
-        *JUPYTER_BOOK, "build", str(source.resolve()), *BUILD_FLAGS,
-        "--path-output", str(path_output.resolve()), *options,
-    ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return run_jupyter_book("build", source, *BUILD_FLAGS, "--path-output", path_output, *options)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 Usage: ``python -m tools.jupyter_book ARGS`` runs ``jupyter-book ARGS``, about 2 s of
 CPU sooner (see :mod:`tools.skip_iri_parsers`). Every build of the project goes
-through it: :func:`tools.build.run_build` and :func:`tools.translation.extract`.
+through it (:func:`tools.bookcheck.run_jupyter_book`).
 """
 
 import tools.skip_iri_parsers  # noqa: F401  (before Jupyter Book imports nbformat)

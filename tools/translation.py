@@ -28,7 +28,7 @@ from pathlib import Path
 import polib
 import yaml
 
-from tools.bookcheck import JUPYTER_BOOK, ROOT
+from tools.bookcheck import ROOT, run_jupyter_book
 
 LANGUAGE = "ko"
 LOCALE_DIR = ROOT / "locales"
@@ -107,13 +107,10 @@ def extract(output: Path = GETTEXT_DIR) -> list[Path]:
     config = write_config(edition_config(None), "gettext")
     work = Path(tempfile.mkdtemp(prefix="gettext-", dir=output.parent))
     try:
-        command = [
-            *JUPYTER_BOOK, "build", str(ROOT), "--all",
-            "--warningiserror", "--keep-going", "--builder", "custom",
-            "--custom-builder", "gettext", "--config", str(config.resolve()),
-            "--path-output", str(work.resolve()),
-        ]
-        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        result = run_jupyter_book(
+            "build", ROOT, "--all", "--warningiserror", "--keep-going", "--builder", "custom",
+            "--custom-builder", "gettext", "--config", config, "--path-output", work,
+        )
         if result.returncode != 0:
             log = result.stdout[-3000:] + result.stderr[-3000:]
             raise RuntimeError(f"the gettext build failed:\n{log}")
