@@ -254,14 +254,16 @@ def check_catalog(template: Path, catalog: Path) -> Report:
             report.fuzzy.append(msgid)
         elif not entry.msgstr.strip():
             report.untranslated.append(msgid)
-        elif markup(entry.msgstr) != markup(msgid):
-            lost = markup(msgid) - markup(entry.msgstr)
-            added = markup(entry.msgstr) - markup(msgid)
-            report.markup.append(f"{msgid[:60]} (lost {dict(lost)}, added {dict(added)})")
+        else:
+            english, korean = markup(msgid), markup(entry.msgstr)
+            if english != korean:
+                lost, added = dict(english - korean), dict(korean - english)
+                report.markup.append(f"{msgid[:60]} (lost {lost}, added {added})")
     if translated.metadata_is_fuzzy:
         report.fuzzy.insert(0, "(the catalog's header)")
     report.obsolete = [entry.msgid for entry in translated if entry.obsolete]
-    report.obsolete += [msgid for msgid in entries if msgid not in set(wanted)]
+    current = set(wanted)
+    report.obsolete += [msgid for msgid in entries if msgid not in current]
     return report
 
 

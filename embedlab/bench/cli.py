@@ -445,7 +445,6 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
         >>> config.vocab, config.batch, config.dim, config.repeats
         ((1000, 10000), 1024, 8, 3)
     """
-    from embedlab.bench.fasttext import FastTextBenchConfig
     from embedlab.bench.runner import BenchConfig
 
     try:

@@ -510,10 +510,11 @@ def embedding(
         _check_ids(input, num_embeddings)
     ids = input if input.dim() == 1 else input.reshape(-1)
     try:
+        recorded = torch.is_grad_enabled() and weight.requires_grad
         plain = padding_idx is None and max_norm is None and not (scale_grad_by_freq or sparse)
-        if torch.is_grad_enabled() and weight.requires_grad and plain:
+        if recorded and plain:
             rows = _plain_lookup(weight, ids)
-        elif torch.is_grad_enabled() and weight.requires_grad:
+        elif recorded:
             rows = _apply_lookup(
                 weight,
                 ids,
