@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import embedlab.functional as F_el
 from embedlab._checks import IdOutOfRangeError
@@ -108,6 +109,47 @@ def test_matches_torch_with_expanded_grad(case):
     assume_torch_copes(ids, weight, kwargs)
     (_, _, g_t), (_, _, g_e) = run_both(ids, weight, **kwargs)
     assert_same_grad(g_t, g_e, **({} if kwargs["scale_grad_by_freq"] else EXACT))
+
+
+class _IndexAddSources(TorchDispatchMode):
+    """Record the strides of every gradient that reaches ``index_add``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strides: list[tuple[int, ...]] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in (torch.ops.aten.index_add.default, torch.ops.aten.index_add_.default):
+            self.strides.append(args[3].stride())
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 1}, {"scale_grad_by_freq": True}])
+def test_an_expanded_gradient_reaches_index_add_contiguous(kwargs):
+    # Speed, not values: index_add_ is several times slower on a stride-0 source.
+    weight = torch.randn(4, 3, requires_grad=True)
+    out = F_el.embedding(torch.tensor([[0, 2, 2], [3, 0, 1]]), weight, **kwargs)
+    with _IndexAddSources() as seen:
+        out.sum().backward()
+    assert seen.strides[-1] == (3, 1)
+
+
+def test_hooks_of_ones_own_on_the_output_still_run_and_come_off():
+    weight = torch.randn(4, 3, requires_grad=True)
+    out = F_el.embedding(torch.tensor([0, 2, 2]), weight)
+    seen = []
+    handle = out.register_hook(lambda grad: seen.append(grad.is_contiguous()))
+    out.sum().backward(retain_graph=True)
+    handle.remove()
+    out.sum().backward()
+    assert seen == [True]
+    torch.testing.assert_close(weight.grad[2], torch.full((3,), 4.0), **EXACT)
+
+
+def test_saving_an_output_does_not_warn_of_the_package_s_hook(tmp_path, recwarn):
+    out = F_el.embedding(torch.tensor([0, 2]), torch.randn(4, 3, requires_grad=True))
+    torch.save(out, tmp_path / "out.pt")
+    assert not [w for w in recwarn if "will not be serialized" in str(w.message)]
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.int32])
