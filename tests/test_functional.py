@@ -146,6 +146,18 @@ def test_hooks_of_ones_own_on_the_output_still_run_and_come_off():
     torch.testing.assert_close(weight.grad[2], torch.full((3,), 4.0), **EXACT)
 
 
+def test_a_hook_after_an_in_place_change_sees_what_torch_s_does():
+    # The package's hook lives in the output's hook dict, which an in-place op must
+    # hand over to the new node as it does for torch's output.
+    seen = {}
+    for fn in (F.embedding, F_el.embedding):
+        out = fn(torch.tensor([0, 2]), torch.randn(4, 3, requires_grad=True))
+        out.mul_(2)
+        out.register_hook(lambda grad, fn=fn: seen.setdefault(fn, grad.clone()))
+        out.sum().backward()
+    torch.testing.assert_close(seen[F_el.embedding], seen[F.embedding], **EXACT)
+
+
 def test_saving_an_output_does_not_warn_of_the_package_s_hook(tmp_path, recwarn):
     out = F_el.embedding(torch.tensor([0, 2]), torch.randn(4, 3, requires_grad=True))
     torch.save(out, tmp_path / "out.pt")
