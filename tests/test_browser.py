@@ -17,10 +17,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from tools.browser_check import CHROMIUM, QUERIES, book_pages, browser, load, measure, serve, tabs
+from tools.browser_check import (
+    CHROMIUM, QUERIES, book_pages, browser, failed_request, load, measure, serve, tabs,
+)
 from tools.translation import EDITION_PATH
 
 pytestmark = pytest.mark.slow
@@ -133,3 +136,11 @@ def test_the_checks_see_each_problem(chromium, tmp_path: Path) -> None:
     assert report.raw_tex == ["An unrendered formula: \\(x^2\\)"]
     assert report.console_errors == ["broken on purpose"]
     assert report.phone_overflow_px > 0
+
+
+def test_only_a_request_that_a_navigation_cancelled_is_no_error() -> None:
+    # Playwright's words for each, as seen on this book's pages and a closed port.
+    url = "http://127.0.0.1:8000/_static/favicon.svg"
+    assert failed_request(SimpleNamespace(url=url, failure="net::ERR_ABORTED")) == []
+    refused = SimpleNamespace(url=url, failure="net::ERR_CONNECTION_REFUSED")
+    assert failed_request(refused) == [f"request failed: {url} (net::ERR_CONNECTION_REFUSED)"]
