@@ -78,8 +78,13 @@ def book_pages(toc: Path = ROOT / "_toc.yml", edition: str = "") -> list[str]:
 
     ``edition`` is the folder of an edition other than the English one, such as ``ko``.
     """
-    prefix = f"{edition}/" if edition else ""
-    return [f"{prefix}{entry.removesuffix('.md').removesuffix('.ipynb')}.html" for entry in toc_files(toc)]
+    return [in_edition(f"{entry.removesuffix('.md').removesuffix('.ipynb')}.html", edition)
+            for entry in toc_files(toc)]
+
+
+def in_edition(page: str, edition: str = "") -> str:
+    """The path of ``page`` in ``edition``'s folder (``""``: the English edition, at the root)."""
+    return f"{edition}/{page}" if edition else page
 
 
 @contextlib.contextmanager
@@ -188,8 +193,7 @@ def phone_overflow(phone, base: str, page_name: str) -> int:
 
 def search_results(page, base: str, query: str, edition: str = "") -> list[str]:
     """The pages an edition's own search lists for ``query``, relative to the edition."""
-    prefix = f"{edition}/" if edition else ""
-    load(page, f"{base}{prefix}search.html?q={query}")
+    load(page, base + in_edition(f"search.html?q={query}", edition))
     # Sphinx adds the summary paragraph empty, lists the results one by one, and writes
     # the summary's text only when the last is listed: reading earlier reads a part.
     page.wait_for_function(
@@ -265,7 +269,7 @@ def look_at_book(html: Path, pages: list[str] | None = None) -> dict:
     theme before and after one click on the dark-mode switch.
     """
     pages = pages or book_pages()
-    korean = [f"{EDITION_PATH}/{page}" for page in pages]
+    korean = [in_edition(page, EDITION_PATH) for page in pages]
     every = pages + korean
     # The phone-width pass has a browser of its own, in a thread of its own: Chromium
     # then lays out two pages at once, on both cores where the machine has them.
